@@ -1,0 +1,3 @@
+export * from './parse.ts';
+export * from './tree.ts';
+export * from './write.ts';
