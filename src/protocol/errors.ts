@@ -31,6 +31,16 @@ export const ERROR_CATALOGUE = {
     syncml: 400,
     text: 'The message carries more Items than the configured maximum.',
   },
+  SYNCML_UNEXPECTED_ELEMENT: {
+    http: 400,
+    syncml: 400,
+    text: 'An element appears where SyncML DM 1.2 does not allow it, or more often than allowed.',
+  },
+  SYNCML_TOO_DEEP: {
+    http: 400,
+    syncml: 400,
+    text: 'Atomic and Sequence are nested deeper than the configured maximum.',
+  },
   DC_BAD_DOCUMENT: {
     http: 400,
     syncml: 400,
