@@ -72,6 +72,12 @@ export const ERROR_CATALOGUE = {
     text: 'The 1224 declaredconfigurationdocuments summary is not of the documented form.',
   },
   CSP_BAD_VALUE: { http: 400, syncml: 400, text: 'A value does not satisfy the CSP node definition.' },
+  CSP_UNKNOWN_NODE: {
+    http: 400,
+    syncml: 404,
+    text: 'The LocURI names no node of a known CSP in that scope, or a dynamic segment breaks its naming rule.',
+  },
+  CSP_COMMAND_NOT_ALLOWED: { http: 400, syncml: 405, text: "The node's access types do not include this command." },
   SOAP_MALFORMED: { http: 400, syncml: 400, text: 'The SOAP envelope is not of the MS-MDE2 form.' },
   CSR_MALFORMED: { http: 400, syncml: 400, text: 'The PKCS#10 request cannot be decoded.' },
   INPUT_UNRECOGNISED: { http: 400, syncml: 400, text: 'The input is none of the formats windc inspect knows.' },
