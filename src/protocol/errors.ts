@@ -79,7 +79,43 @@ export const ERROR_CATALOGUE = {
   },
   CSP_COMMAND_NOT_ALLOWED: { http: 400, syncml: 405, text: "The node's access types do not include this command." },
   SOAP_MALFORMED: { http: 400, syncml: 400, text: 'The SOAP envelope is not of the MS-MDE2 form.' },
+  SOAP_UNEXPECTED_ACTION: {
+    http: 400,
+    syncml: 400,
+    text: 'The SOAP Action or body is not the operation this endpoint serves.',
+  },
+  SOAP_BAD_VALUE: { http: 400, syncml: 400, text: 'An MS-MDE2 element has a value outside its documented form.' },
+  WSSE_MALFORMED: { http: 400, syncml: 400, text: 'The WS-Security header cannot be read (fault a:InvalidSecurity).' },
   CSR_MALFORMED: { http: 400, syncml: 400, text: 'The PKCS#10 request cannot be decoded.' },
+  CSR_UNSUPPORTED_ALGORITHM: {
+    http: 400,
+    syncml: 400,
+    text: 'The PKCS#10 request uses a key or signature algorithm windc cannot verify.',
+  },
+  PROVISIONING_MALFORMED: {
+    http: 400,
+    syncml: 400,
+    text: 'The wap-provisioningdoc is not of the MS-MDE2 form.',
+  },
+  DISCOVERY_TOO_LARGE: { http: 413, syncml: 413, text: 'The WinDC discovery body is larger than the maximum.' },
+  DISCOVERY_BAD_JSON: { http: 400, syncml: 400, text: 'The WinDC discovery body is not a JSON object.' },
+  DISCOVERY_BAD_FIELD: { http: 400, syncml: 400, text: 'A WinDC discovery field is not a string.' },
+  DISCOVERY_MISSING_OS_VERSION: { http: 400, syncml: 400, text: 'The WinDC discovery body has no osVersion.' },
+  DISCOVERY_BAD_OS_VERSION: {
+    http: 400,
+    syncml: 400,
+    text: 'osVersion is not a dotted Windows version such as 10.0.22631.3958.',
+  },
+  DISCOVERY_BAD_ENROLLMENT_TYPE: {
+    http: 400,
+    syncml: 400,
+    text: 'enrollmentType is neither Device, User nor empty.',
+  },
+  DISCOVERY_BAD_RESPONSE: {
+    http: 502,
+    syncml: 500,
+    text: 'The WinDC discovery response lacks a required field or is not JSON.',
+  },
   INPUT_UNRECOGNISED: { http: 400, syncml: 400, text: 'The input is none of the formats windc inspect knows.' },
 } as const;
 
