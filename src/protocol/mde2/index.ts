@@ -3,6 +3,8 @@ export * from './discover.ts';
 export * from './envelope.ts';
 export * from './fault.ts';
 export * from './namespaces.ts';
+export * from './provisioning.ts';
+export * from './provisioning-mdm.ts';
 export { findElementById, outerXml } from './read.ts';
 export * from './security.ts';
 export * from './signature.ts';
