@@ -81,6 +81,24 @@ describe('xml parse', () => {
     );
   });
 
+  it('refuses unpaired surrogates, which saxes would otherwise pair with the next character', () => {
+    const e = (() => {
+      try {
+        parseXml('<a>\n x\ud800-</a>');
+      } catch (err) {
+        return err;
+      }
+    })();
+    assert.ok(e instanceof ProtocolError);
+    assert.equal(e.code, 'XML_MALFORMED');
+    assert.deepEqual(e.position, { line: 2, column: 3 });
+    assert.equal(
+      code(() => parseXml('<a b="\udc00"/>')),
+      'XML_MALFORMED',
+    );
+    assert.equal(textOf(parseXml('<a>\ud83d\ude00</a>').root), '\u{1F600}');
+  });
+
   it('reports malformed input with a position', () => {
     try {
       parseXml('<a>\n  <b></c></a>');

@@ -32,6 +32,11 @@ export function parseXml(input: string, limits: Partial<XmlLimits> = {}): Parsed
   if (source.length > lim.maxBytes || Buffer.byteLength(source, 'utf8') > lim.maxBytes) {
     throw new ProtocolError('XML_TOO_LARGE', `XML input exceeds ${lim.maxBytes} bytes`);
   }
+  // saxes pairs a high surrogate with whatever follows it, so an unpaired one would reach the tree as text that
+  // has no UTF-8 form and fails only when echoed back.
+  if (!(source as unknown as { isWellFormed(): boolean }).isWellFormed()) {
+    throw new ProtocolError('XML_MALFORMED', 'unpaired UTF-16 surrogate', loneSurrogatePosition(source));
+  }
   const parser = new SaxesParser({ position: true });
   const stack: XmlElement[] = [];
   const nsStack: Array<Map<string, string>> = [new Map([['xml', XML_NS]])];
@@ -120,6 +125,13 @@ export function parseXml(input: string, limits: Partial<XmlLimits> = {}): Parsed
   }
   if (!root) throw new ProtocolError('XML_MALFORMED', 'no root element', here());
   return { root, source };
+}
+
+function loneSurrogatePosition(source: string): { line: number; column: number } {
+  const at = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.exec(source)?.index ?? 0;
+  const before = source.slice(0, at);
+  const line = before.split('\n').length;
+  return { line, column: at - before.lastIndexOf('\n') };
 }
 
 /** saxes prefixes its messages with `line:column: `; we carry the position separately. */
