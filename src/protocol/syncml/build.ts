@@ -24,7 +24,7 @@ import {
   type SyncMLCommand,
   type SyncMLMessage,
 } from './model.ts';
-import { trimXml } from './read.ts';
+import { MSFT_ATTR_NAME, trimXml } from './read.ts';
 
 export interface BuildOptions {
   /** Start with `<?xml version="1.0" encoding="UTF-8"?>`. Windows omits it; both forms are accepted everywhere. */
@@ -170,13 +170,11 @@ function chal(c: Chal | undefined): string {
   return c ? `<Chal>${meta(c.meta)}</Chal>` : '';
 }
 
-const ATTR_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
-
 function msftAttrs(w: Writer, attrs: MsftAttributes | undefined): string {
   if (!attrs) return '';
   let s = '';
   for (const [k, v] of Object.entries(attrs)) {
-    if (!ATTR_NAME.test(k)) invalid(`msft attribute name "${k}"`);
+    if (!MSFT_ATTR_NAME.test(k)) invalid(`msft attribute name "${k}"`);
     checkChars(v, `msft:${k}`);
     s += ` msft:${k}="${escapeAttr(v)}"`;
   }

@@ -211,6 +211,9 @@ export function readData(el: XmlElement, ctx: ReadContext): DataValue {
   return out;
 }
 
+/** Local names kept for msft attributes; the encoder accepts the same, so a kept attribute always re-encodes. */
+export const MSFT_ATTR_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
 /**
  * `msft:*` attributes on Data. The prefix is matched as well as the namespace because Microsoft's samples use
  * `msft:originalerror` without declaring it. SyncML itself defines no attributes, so any other is ignored, as
@@ -219,7 +222,7 @@ export function readData(el: XmlElement, ctx: ReadContext): DataValue {
 export function readMsftAttributes(el: XmlElement, ctx: ReadContext): MsftAttributes | undefined {
   let out: Record<string, string> | undefined;
   for (const a of el.attrs) {
-    if (a.uri === MSFT_NS || (a.prefix === 'msft' && a.uri === '')) {
+    if ((a.uri === MSFT_NS || (a.prefix === 'msft' && a.uri === '')) && MSFT_ATTR_NAME.test(a.local)) {
       // defineProperty, not assignment: `msft:__proto__` must stay an attribute, not reach the prototype.
       Object.defineProperty((out ??= {}), a.local, { value: a.value, enumerable: true, writable: true });
     }
