@@ -1,4 +1,6 @@
 export * from './base64.ts';
+export * from './csr.ts';
+export * from './csr-build.ts';
 export * from './discover.ts';
 export * from './envelope.ts';
 export * from './fault.ts';
@@ -8,4 +10,5 @@ export * from './provisioning-mdm.ts';
 export { findElementById, outerXml } from './read.ts';
 export * from './security.ts';
 export * from './signature.ts';
+export * from './wstep.ts';
 export * from './xcep.ts';
