@@ -1,0 +1,3 @@
+export * from './platform.ts';
+export * from './request.ts';
+export * from './response.ts';
