@@ -1,6 +1,6 @@
 import type { ParsedXml, XmlElement } from '../xml/index.ts';
 import { NS } from './namespaces.ts';
-import { attrNs, failAt, findChild, findChildren, outerXml, trimmedText } from './read.ts';
+import { attrNs, failAt, findChild, findChildren, findElementById, outerXml, trimmedText } from './read.ts';
 
 /**
  * An XML-DSig Signature as the Certificate auth policy puts it in wsse:Security (MS-MDE2 §3.4.4.1.1.1.2). This
@@ -85,4 +85,23 @@ function readKeyInfo(keyInfo: XmlElement): XmlDsigKeyInfo {
     for (const c of findChildren(data, 'X509Certificate', DS)) out.x509Certificates.push(trimmedText(c));
   }
   return out;
+}
+
+/** A Reference paired with the element it covers and that element's exact source, the input of its digest. */
+export interface SignedPart {
+  reference: XmlDsigReference;
+  /** undefined when the URI names no element: the signature cannot be valid. */
+  element: XmlElement | undefined;
+  source: string | undefined;
+}
+
+/**
+ * Resolves each Reference: `#id` to the element carrying that wsu:Id/Id, `''` to the whole document (the
+ * enveloped form of MS-MDE2 §4.2.1.2, whose enveloped-signature transform the verifier applies).
+ */
+export function signedParts(doc: ParsedXml, sig: XmlDsigSignature): SignedPart[] {
+  return sig.references.map((reference) => {
+    const element = reference.uri === '' ? doc.root : findElementById(doc.root, reference.uri);
+    return { reference, element, source: element ? outerXml(doc, element) : undefined };
+  });
 }

@@ -11,6 +11,7 @@ import {
   outerXml,
   parseSoapEnvelope,
   resolveTokenReference,
+  signedParts,
   VALUE_TYPES,
 } from '../../../src/protocol/mde2/index.ts';
 import { codeOf, ownFixture, SHARED_MISSING, sharedFile } from './helpers.ts';
@@ -68,6 +69,10 @@ describe('mde2 envelope: real captures', { skip: SHARED_MISSING }, () => {
       ],
     );
     assert.equal(sig.signatureValue, 'signature');
+    // URI="" signs the whole document: the part is the envelope, from its first `<` to its last `>`.
+    const [whole] = signedParts(env.doc, sig);
+    assert.equal(whole?.element, env.envelope);
+    assert.ok(whole?.source?.startsWith('<s:Envelope') && whole.source.endsWith('</s:Envelope>'));
     assert.equal(sig.keyInfo?.tokenReference?.uri, '29801C2F-F26B-46AD-984B-AFAEFB545FF8');
     // The example's reference omits the token Id's `uuid-` prefix; it still names exactly one token.
     assert.equal(resolveTokenReference(sec, sig.keyInfo?.tokenReference?.uri ?? ''), bst);
@@ -93,6 +98,13 @@ describe('mde2 envelope: own fixtures', () => {
     const [ref] = sec.signature.references;
     assert.equal(ref?.uri, '#_0');
     assert.equal(findElementById(env.envelope, ref?.uri ?? ''), sec.timestamp.element);
+    const [part] = signedParts(env.doc, sec.signature);
+    assert.equal(part?.element, sec.timestamp.element);
+    assert.equal(part?.source, outerXml(env.doc, sec.timestamp.element));
+    assert.equal(
+      signedParts(env.doc, { ...sec.signature, references: [{ ...ref!, uri: '#nope' }] })[0]?.element,
+      undefined,
+    );
     assert.match(outerXml(env.doc, sec.timestamp.element), /^<u:Timestamp u:Id="_0">[\s\S]*<\/u:Timestamp>$/);
     // Self-closing elements have an outer source too.
     const cm = sec.signature.signedInfo.children.find((c) => c.kind === 'element');
