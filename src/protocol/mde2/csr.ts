@@ -230,7 +230,10 @@ export function decodeDeviceIdExtension(value: Uint8Array): string {
   return Buffer.from(bytes).toString('latin1').replace(/\0+$/, '');
 }
 
-type VerifyParams = { key: webcrypto.RsaHashedImportParams | webcrypto.EcKeyImportParams; verify: unknown };
+interface VerifyParams {
+  key: webcrypto.RsaHashedImportParams | webcrypto.EcKeyImportParams;
+  verify: webcrypto.AlgorithmIdentifier | webcrypto.EcdsaParams;
+}
 
 function verifyParams(csr: DecodedCsr): VerifyParams {
   const rsa = (hash: string): VerifyParams => ({
@@ -276,7 +279,7 @@ export async function verifyCsrSignature(csr: DecodedCsr): Promise<boolean> {
   }
   const sig = p.key.name === 'ECDSA' ? ecdsaDerToRaw(csr.signature, key) : csr.signature;
   if (!sig) return false;
-  return webcrypto.subtle.verify(p.verify as webcrypto.AlgorithmIdentifier, key, sig, csr.certificationRequestInfo);
+  return webcrypto.subtle.verify(p.verify, key, sig, csr.certificationRequestInfo);
 }
 
 /** X.509 carries ECDSA signatures as DER SEQUENCE { r, s }; WebCrypto wants fixed-width r || s. */
