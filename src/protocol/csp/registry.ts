@@ -8,6 +8,7 @@ import { DECLARED_CONFIGURATION_CSP } from './declared-configuration.ts';
 import { DMCLIENT_CSP } from './dmclient.ts';
 import { type Scope, scopePrefix, splitLocUri } from './scope.ts';
 import type { AccessType, CspDefinition, NodeDefinition } from './types.ts';
+import { matchesWhole } from './values.ts';
 
 export const CSPS: readonly CspDefinition[] = [DECLARED_CONFIGURATION_CSP, DMCLIENT_CSP];
 
@@ -62,8 +63,7 @@ function buildTree(csps: readonly CspDefinition[]): Map<string, { csp: CspDefini
 const TREE = buildTree(CSPS);
 
 function nameAllowed(def: NodeDefinition | undefined, segment: string): boolean {
-  if (def?.allowed?.kind !== 'regex') return true;
-  return new RegExp(`^(?:${def.allowed.pattern})$`).test(segment);
+  return def?.allowed?.kind !== 'regex' || matchesWhole(def.allowed.pattern, segment);
 }
 
 /** The match, or why there is none, in words fit for a Status message. */

@@ -21,6 +21,15 @@ const B64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
 const DATE_RE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
 const TIME_RE = /^[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?$/;
 
+const compiled = new Map<string, RegExp>();
+
+/** Whether the whole of `text` matches a DDF regex; the DDF writes them unanchored. */
+export function matchesWhole(pattern: string, text: string): boolean {
+  let re = compiled.get(pattern);
+  if (!re) compiled.set(pattern, (re = new RegExp(`^(?:${pattern})$`)));
+  return re.test(text);
+}
+
 /**
  * Why `value` is not of `format`, or undefined when it is. Booleans compare case-insensitively: Microsoft's own
  * WinDC examples send `True`.
@@ -74,9 +83,7 @@ function allowedProblem(allowed: AllowedValues, format: NodeFormat, value: strin
       return n >= allowed.min && n <= allowed.max ? undefined : `${value} is outside [${allowed.min}-${allowed.max}]`;
     }
     case 'regex':
-      return new RegExp(`^(?:${allowed.pattern})$`).test(value)
-        ? undefined
-        : `'${value}' does not match ${allowed.pattern}`;
+      return matchesWhole(allowed.pattern, value) ? undefined : `'${value}' does not match ${allowed.pattern}`;
   }
 }
 

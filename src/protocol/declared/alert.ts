@@ -4,7 +4,7 @@
  * context id checksum result_checksum state/>` per document (seed 002). This module handles the alert's Data only;
  * the SyncML codec delivers it as a string, escaped or not.
  */
-import type { XmlLimits } from '../xml/index.ts';
+import type { XmlElement, XmlLimits } from '../xml/index.ts';
 import { attrs, wrap } from '../xml/index.ts';
 import { type ContextValue, checkContextSpelling, checkId, checkSchema, readContext } from './checks.ts';
 import { type DcState, isDcState, parseDcState } from './state.ts';
@@ -34,7 +34,7 @@ export interface DeclaredConfigurationsSummary {
   documents: DocumentSummary[];
 }
 
-function abandonedOf(el: { attrs: Array<{ name: string; value: string }> }): boolean | undefined {
+function abandonedOf(el: XmlElement): boolean | undefined {
   const a = el.attrs.find((x) => x.name.toLowerCase() === 'abandoned');
   if (a === undefined) return undefined;
   if (a.value === '1' || a.value.toLowerCase() === 'true') return true;
@@ -49,7 +49,9 @@ export function parseSummary(text: string, limits?: Partial<XmlLimits>): Declare
   checkSchema(schema, E, root);
   const documents = elementChildren(root, E).map((d): DocumentSummary => {
     if (d.name !== 'DeclaredConfiguration') throw fail(E, d, `<${d.name}> is not a document summary`);
-    if (d.children.length > 0) throw fail(E, d, 'a document summary is an empty element');
+    if (d.children.some((c) => c.kind === 'element' || c.text.trim() !== '')) {
+      throw fail(E, d, 'a document summary is an empty element');
+    }
     const id = required(d, 'id', 'DC_BAD_ID');
     checkId(id, d);
     const stateText = required(d, 'state', E);

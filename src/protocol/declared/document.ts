@@ -78,9 +78,9 @@ export function hasPlaceholder(text: string): boolean {
 }
 
 /**
- * The body must match the scenario. Extensibility scenarios "require the same tags" (the DSC ones); the
- * resource-access page says its scenarios "require" CSP and URI. Microsoft never showed another scenario's body,
- * so a DSC block anywhere else is treated as the mistake it is in seed 002's MSFTPolicies result example.
+ * The body must match the scenario: the extensibility scenarios "require the same tags and attributes" (DSC, Key,
+ * Value), the resource-access ones "require" CSP and URI. Microsoft never showed another scenario's body, so a DSC
+ * block elsewhere is taken for the mistake it is in seed 002's MSFTPolicies result example.
  */
 export function checkBody(
   scenario: string,
@@ -110,8 +110,9 @@ function checkDsc(b: DscBlock, at?: XmlElement): void {
     throw fail('DC_BAD_DOCUMENT', at, `<DSC className="${b.className}"> has no Key, so names no MI instance`);
   }
   const seen = new Set<string>();
+  const els = at && childElements(at);
   b.properties.forEach((p, i) => {
-    const pAt = at && childElements(at)[i];
+    const pAt = els?.[i];
     if (p.name === '') throw fail('DC_BAD_DOCUMENT', pAt, `a <${p.role}> in ${b.className} has no name`);
     if (seen.has(p.name)) throw fail('DC_BAD_DOCUMENT', pAt, `${b.className} sets ${p.name} twice`);
     seen.add(p.name);
@@ -128,8 +129,9 @@ function checkCsp(b: CspBlock, at?: XmlElement): void {
   }
   if (b.uris.length === 0) throw fail('DC_BAD_DOCUMENT', at, `<CSP name="${b.name}"> has no <URI>`);
   const seen = new Set<string>();
+  const els = at && childElements(at);
   b.uris.forEach((u, i) => {
-    const uAt = at && childElements(at)[i];
+    const uAt = els?.[i];
     const where = `URI '${u.path}' in ${b.name}`;
     if (u.path === '' || u.path.startsWith('/') || u.path.startsWith('.') || u.path.split('/').includes('')) {
       throw fail('DC_BAD_DOCUMENT', uAt, `${where}: a path is relative to the CSP root and has no empty segment`);
@@ -172,28 +174,29 @@ export function renderDocument(doc: DeclaredConfigurationDocument): string {
   let body = '';
   if (doc.reflectedProperties) {
     let props = '';
-    for (const p of doc.reflectedProperties)
+    for (const p of doc.reflectedProperties) {
       props += el('Property', p.value, [
         ['name', p.name],
         ['type', p.type],
       ]);
+    }
     body += wrap('ReflectedProperties', props);
   }
   for (const b of doc.blocks) {
+    let inner = '';
     if (b.kind === 'DSC') {
-      let inner = '';
       for (const p of b.properties) inner += el(p.role, p.value, [['name', p.name]]);
       body += wrap('DSC', inner, [
         ['namespace', b.namespace],
         ['className', b.className],
       ]);
     } else {
-      let inner = '';
-      for (const u of b.uris)
+      for (const u of b.uris) {
         inner += el('URI', u.value, [
           ['path', u.path],
           ['type', u.type],
         ]);
+      }
       body += wrap('CSP', inner, [['name', b.name]]);
     }
   }

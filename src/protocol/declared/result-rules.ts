@@ -1,5 +1,5 @@
 /** Rules on result documents shared by parsing and building (result.ts, result-parse.ts). */
-import type { XmlElement } from '../xml/index.ts';
+import { childElements, type XmlElement } from '../xml/index.ts';
 import type { DeclaredConfigurationResult, ResultOperation } from './result.ts';
 import type { ScenarioMatch } from './scenarios.ts';
 import { type DcState, isDcState, stateName, stateOperation } from './state.ts';
@@ -69,11 +69,13 @@ export function checkResultBody(
         if (noValues && p.value !== '') throw fail(E, at, `${p.name} has a value in a ${r.operation} result`);
       }
     } else {
-      for (const u of b.uris) {
-        if (u.status !== undefined) checkStatus(u.status, at);
-        checkState(u.state, at);
-        if (noValues && u.value !== '') throw fail(E, at, `${u.path} has a value in a ${r.operation} result`);
-      }
+      const uriEls = at && childElements(at);
+      b.uris.forEach((u, j) => {
+        const uAt = uriEls?.[j] ?? at;
+        if (u.status !== undefined) checkStatus(u.status, uAt);
+        checkState(u.state, uAt);
+        if (noValues && u.value !== '') throw fail(E, uAt, `${u.path} has a value in a ${r.operation} result`);
+      });
     }
   });
 }

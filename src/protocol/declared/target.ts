@@ -1,7 +1,8 @@
 /**
  * Rules that tie a document or result to the LocURI it travels with. Seed 001 gives the Windows symptoms: a scope
- * that differs from the context fails as "The system cannot find the file specified" before the document is read,
- * and an id that differs from the DocID fails parsing with 0x8000FFFF; the checks run in that order.
+ * that differs from the context fails in the configuration manager ("The system cannot find the file specified"),
+ * an id that differs from the DocID fails in document parsing (0x8000FFFF). The configuration manager acts first,
+ * so scope is checked before id.
  */
 import { ProtocolError } from '../errors.ts';
 import type { DeclaredConfigurationDocument } from './document.ts';

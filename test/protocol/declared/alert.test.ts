@@ -63,6 +63,13 @@ describe('1224 declaredconfigurationdocuments summary', () => {
     assert.deepEqual(parseSummary(`\n          ${text}\n        `), parseSummary(text));
   });
 
+  it('takes an entry written with an end tag and whitespace inside', () => {
+    const s = parseSummary(
+      '<DeclaredConfigurations schema="1.0">\n  <DeclaredConfiguration context="Device" id="BA274C34-9865-4CD7-97CD-7FC5C4BAEC5D" checksum="A" state="1">\n  </DeclaredConfiguration>\n</DeclaredConfigurations>',
+    );
+    assert.equal(s.documents[0]?.state, 1);
+  });
+
   it('builds an empty summary', () => {
     const empty: DeclaredConfigurationsSummary = { schema: '1.0', documents: [] };
     assert.equal(buildSummary(empty), '<DeclaredConfigurations schema="1.0"/>');

@@ -59,7 +59,7 @@ describe('documents and results against their LocURI', () => {
     });
   }
 
-  it('checks scope before id, as Windows fails a scope mismatch before reading the document', () => {
+  it('checks scope before id, as the configuration manager fails a scope mismatch before the CSP parses', () => {
     assert.equal(
       errorOf(() => parseTargetedDocument(documentLocUri('Device', 'Complete', OTHER), vpn)).code,
       'DC_SCOPE_MISMATCH',
