@@ -1,0 +1,13 @@
+export type * from './admin.ts';
+export type * from './assignments.ts';
+export type * from './certificates.ts';
+export * from './config.ts';
+export type * from './devices.ts';
+export type * from './documents.ts';
+export * from './errors.ts';
+export * from './open.ts';
+export type * from './queue.ts';
+export type * from './reports.ts';
+export type * from './sessions.ts';
+export type * from './store.ts';
+export * from './types.ts';

@@ -1,0 +1,59 @@
+import type { Delivery } from './queue.ts';
+import type { EpochMs } from './types.ts';
+
+/**
+ * OMA-DM session state, kept in the database so that any server process can take any message of a session
+ * (no sticky load balancing). One row per enrollment: only the current session matters, and the MD5 nonce
+ * must outlive the session that issued it.
+ */
+export interface SessionState {
+  enrollmentId: number;
+  /**
+   * Our name for the session: it increments with every new session of the enrollment, so (enrollmentId, seq)
+   * is unique for ever. The device's SessionID is at most 4 bytes and repeats; it cannot key anything.
+   * 0 means no session has started yet (only a nonce was stored).
+   */
+  seq: number;
+  /** The device's SessionID as sent, compared as an opaque string. */
+  sessionId: string;
+  lastMsgId: number;
+  /** Application-level credentials were accepted in this session (212 sent); reset by every new session. */
+  authenticated: boolean;
+  /** The MD5 digest nonce the device must use next; survives across sessions. */
+  nonce: string | null;
+  startedAt: EpochMs;
+  updatedAt: EpochMs;
+}
+
+export interface MessageArrival {
+  enrollmentId: number;
+  sessionId: string;
+  msgId: number;
+}
+
+export interface ArrivalOutcome {
+  session: SessionState;
+  /** This message opened a session: a different SessionID, or MsgID 1. */
+  isNew: boolean;
+  /**
+   * The MsgID is not above the last one seen in this session: a retransmission. Nothing was changed; the caller
+   * decides how to answer it.
+   */
+  replay: boolean;
+}
+
+export interface SessionStore {
+  /**
+   * Records a client message before anything in it is processed. A message with a different SessionID, or
+   * with MsgID 1, opens a new session (a retransmitted first message therefore costs a re-delivery of what
+   * the lost response carried, never a lost command). On PostgreSQL the session row stays locked until the
+   * surrounding transaction ends, so two processes handed the same message serialise here.
+   */
+  arrive(input: MessageArrival): Promise<ArrivalOutcome>;
+  get(enrollmentId: number): Promise<SessionState | undefined>;
+  /** Marks the session authenticated, unless a newer session has started meanwhile. */
+  setAuthenticated(enrollmentId: number, seq: number): Promise<boolean>;
+  setNonce(enrollmentId: number, nonce: string): Promise<void>;
+  /** Commands delivered in that session whose Status has not come back yet. */
+  outstanding(enrollmentId: number, seq: number): Promise<Delivery[]>;
+}
