@@ -1,0 +1,147 @@
+/**
+ * Builds the kysely instance for each backend. Everything backend-specific about connections lives here; the
+ * repositories see one `Kysely<Schema>` and a `Backend` tag for the few statements that must differ.
+ */
+import Database from 'better-sqlite3';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  PostgresDialect,
+  SqliteAdapter,
+  type SqliteDatabase,
+  SqliteDialect,
+  SqliteDriver,
+  type SqliteStatement,
+} from 'kysely';
+import pg from 'pg';
+import type { Schema } from './schema.ts';
+
+/**
+ * kysely's driver prepares every statement afresh; a small cache makes repeated hot-path statements cost one
+ * `prepare` per process instead of one per call. Statements are never iterated (no streaming), so sharing one
+ * prepared statement between calls is safe on the single connection.
+ */
+function cachingDatabase(db: Database.Database, capacity = 256): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    close: () => db.close(),
+    prepare(sql: string): SqliteStatement {
+      let stmt = cache.get(sql);
+      if (stmt) {
+        // Map keeps insertion order: re-inserting marks the entry as recently used.
+        cache.delete(sql);
+      } else {
+        stmt = db.prepare(sql) as unknown as SqliteStatement;
+        if (cache.size >= capacity) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(sql, stmt);
+      return stmt;
+    },
+  };
+}
+
+/**
+ * `BEGIN IMMEDIATE` takes the write lock up front. A deferred transaction that reads and then writes can fail
+ * with SQLITE_BUSY without the busy timeout ever applying when another process (say `windc migrate`, or a CLI
+ * admin command) holds the lock; an immediate one simply waits its turn. Inside this process the driver's
+ * single connection and mutex already serialise transactions.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+/**
+ * SQLite's DDL is transactional; kysely's adapter says otherwise only to stay conservative. Claiming it makes
+ * the Migrator wrap a whole run in one (immediate) transaction: a failed migration leaves no half-built
+ * schema, and two processes migrating at once queue on the write lock instead of racing.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class WindcSqliteDialect extends SqliteDialect {
+  readonly #database: SqliteDatabase;
+  constructor(database: SqliteDatabase) {
+    super({ database });
+    this.#database = database;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver({ database: this.#database });
+  }
+  override createAdapter(): SqliteAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}
+
+export function openSqlite(path: string): Kysely<Schema> {
+  const raw = new Database(path);
+  // WAL lets readers (a CLI, a backup) run beside the server; NORMAL is durable across process crashes and
+  // loses at most the last transactions on power loss, the usual trade for a management server.
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = NORMAL');
+  raw.pragma('busy_timeout = 5000');
+  raw.pragma('foreign_keys = ON');
+  return new Kysely<Schema>({ dialect: new WindcSqliteDialect(cachingDatabase(raw)) });
+}
+
+const INT8_OID = 20;
+
+/** pg hands int8 back as a string; ids, times and counts here all fit a double, and anything that does not is a bug. */
+function parseInt8(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`int8 value ${text} exceeds Number.MAX_SAFE_INTEGER`);
+  return n;
+}
+
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+export interface PostgresOptions {
+  url: string;
+  /** Schema to put first on the search_path (tests use a throwaway one). Plain identifiers only. */
+  schema?: string | undefined;
+  poolSize?: number | undefined;
+  onPoolError?: ((err: Error) => void) | undefined;
+  /** false: commits return before the WAL reaches disk. Only for writes the next device session repeats. */
+  synchronousCommit?: boolean | undefined;
+}
+
+export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function openPostgres(opts: PostgresOptions): Kysely<Schema> {
+  if (opts.schema !== undefined && !SCHEMA_NAME.test(opts.schema)) {
+    throw new Error(`schema name '${opts.schema}' must match ${SCHEMA_NAME}`);
+  }
+  // pg lets an `options` parameter in the URL replace the config's, so merge it in rather than lose either.
+  const url = new URL(opts.url);
+  const fromUrl = url.searchParams.get('options');
+  url.searchParams.delete('options');
+  const settings = [
+    ...(fromUrl ? [fromUrl] : []),
+    // A process that dies or hangs inside a transaction must not hold queue row locks for ever.
+    '-c idle_in_transaction_session_timeout=60000',
+    ...(opts.schema ? [`-c search_path=${opts.schema}`] : []),
+    ...(opts.synchronousCommit === false ? ['-c synchronous_commit=off'] : []),
+  ];
+  const pool = new pg.Pool({
+    connectionString: url.toString(),
+    max: opts.poolSize ?? 10,
+    application_name: 'windc',
+    options: settings.join(' '),
+    types,
+  });
+  // Without a listener, an idle client losing its connection (server restart, failover) crashes the process.
+  pool.on(
+    'error',
+    opts.onPoolError ?? ((err) => process.emitWarning(`windc store: idle PostgreSQL client: ${err.message}`)),
+  );
+  return new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+}

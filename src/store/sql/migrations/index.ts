@@ -1,0 +1,22 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import type { Backend } from '../../store.ts';
+import * as initial from './0001-initial.ts';
+
+/**
+ * Migrations are code, listed here in order, so they ship inside the build and run the same on both backends.
+ * They only ever move forward: a bad migration is fixed by the next one, never by a `down`.
+ */
+const MIGRATIONS: { name: string; up: (db: Kysely<unknown>, backend: Backend) => Promise<void> }[] = [
+  { name: '0001-initial', up: initial.up },
+];
+
+export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map((m) => m.name);
+export const MIGRATION_TABLE = 'windc_migrations';
+export const MIGRATION_LOCK_TABLE = 'windc_migrations_lock';
+
+export function migrationProvider(backend: Backend): MigrationProvider {
+  return {
+    getMigrations: async () =>
+      Object.fromEntries(MIGRATIONS.map((m): [string, Migration] => [m.name, { up: (db) => m.up(db, backend) }])),
+  };
+}
