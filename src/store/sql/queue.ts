@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { type Selectable, type SqlBool, sql } from 'kysely';
+import { StoreError } from '../errors.ts';
+import type {
+  CommandFilter,
+  CommandQueue,
+  DequeueRequest,
+  DequeueResult,
+  EnqueueInput,
+  EnqueueResult,
+  QueuedCommand,
+  RecordedResults,
+  RecordedStatus,
+  RecordRepliesResult,
+  Reply,
+} from '../queue.ts';
+import { pageLimit } from '../types.ts';
+import { affected, atomic, type Ctx, chunks, fromJson, translate } from './context.ts';
+import { dequeue, recordReplies } from './delivery.ts';
+import type { CommandQueueTable } from './schema.ts';
+
+export const toCommand = (r: Selectable<CommandQueueTable>): QueuedCommand => ({
+  id: r.id,
+  commandUuid: r.command_uuid,
+  enrollmentId: r.enrollment_id,
+  payload: fromJson(r.payload),
+  cmdSpan: r.cmd_span,
+  locUri: r.loc_uri,
+  origin: r.origin,
+  dedupeKey: r.dedupe_key,
+  state: r.state,
+  attempts: r.attempts,
+  status: r.status,
+  itemStatuses: (fromJson(r.item_statuses) as RecordedStatus[] | null) ?? [],
+  results: (fromJson(r.results) as RecordedResults[] | null) ?? [],
+  createdAt: r.created_at,
+  lastDeliveredAt: r.last_delivered_at,
+  finishedAt: r.finished_at,
+});
+
+/** Must match the predicate of the `command_queue_dedupe` index word for word, or PostgreSQL cannot infer it. */
+const OPEN_WITH_KEY = sql<SqlBool>`state = 'queued' and dedupe_key is not null`;
+
+export class SqlQueue implements CommandQueue {
+  constructor(private readonly ctx: Ctx) {}
+
+  enqueue(input: EnqueueInput): Promise<EnqueueResult> {
+    const cmdSpan = input.cmdSpan ?? 1;
+    if (!Number.isInteger(cmdSpan) || cmdSpan < 1)
+      throw new StoreError('INVALID', `cmdSpan must be ≥ 1, got ${cmdSpan}`);
+    if (input.payload === undefined) throw new StoreError('INVALID', 'a command needs a payload');
+    const commandUuid = input.commandUuid ?? randomUUID();
+    const payload = JSON.stringify(input.payload);
+    const now = this.ctx.now();
+    const targets = [...new Set(input.enrollmentIds)];
+    const rows = targets.map((enrollment_id) => ({
+      command_uuid: commandUuid,
+      enrollment_id,
+      payload,
+      cmd_span: cmdSpan,
+      loc_uri: input.locUri ?? null,
+      origin: input.origin ?? null,
+      dedupe_key: input.dedupeKey ?? null,
+      state: 'queued' as const,
+      status: null,
+      item_statuses: null,
+      results: null,
+      created_at: now,
+      last_delivered_at: null,
+      finished_at: null,
+    }));
+    return atomic(this.ctx, async (db) => {
+      const queued: EnqueueResult['queued'] = [];
+      try {
+        for (const part of chunks(rows, 14)) {
+          const inserted = await db
+            .insertInto('command_queue')
+            .values(part)
+            .$if(input.dedupeKey !== undefined, (q) =>
+              q.onConflict((oc) => oc.columns(['enrollment_id', 'dedupe_key']).where(OPEN_WITH_KEY).doNothing()),
+            )
+            .returning(['id', 'enrollment_id'])
+            .execute();
+          for (const r of inserted) queued.push({ enrollmentId: r.enrollment_id, id: r.id });
+        }
+      } catch (err) {
+        translate(err, `command ${commandUuid}`);
+      }
+      const got = new Set(queued.map((q) => q.enrollmentId));
+      queued.sort((a, b) => a.id - b.id);
+      return { commandUuid, queued, skipped: targets.filter((t) => !got.has(t)) };
+    });
+  }
+
+  dequeue(req: DequeueRequest): Promise<DequeueResult> {
+    return atomic(this.ctx, (db) => dequeue({ ...this.ctx, db }, req));
+  }
+
+  recordReplies(input: {
+    enrollmentId: number;
+    sessionSeq: number;
+    replies: readonly Reply[];
+  }): Promise<RecordRepliesResult> {
+    if (input.replies.length === 0) return Promise.resolve({ matched: [], unmatched: [] });
+    return atomic(this.ctx, (db) => recordReplies({ ...this.ctx, db }, input));
+  }
+
+  async get(id: number): Promise<QueuedCommand | undefined> {
+    const row = await this.ctx.db.selectFrom('command_queue').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toCommand(row);
+  }
+
+  async list(filter?: CommandFilter): Promise<QueuedCommand[]> {
+    const rows = await this.ctx.db
+      .selectFrom('command_queue')
+      .selectAll()
+      .$if(filter?.enrollmentId !== undefined, (q) => q.where('enrollment_id', '=', filter!.enrollmentId!))
+      .$if(filter?.commandUuid !== undefined, (q) => q.where('command_uuid', '=', filter!.commandUuid!))
+      .$if(filter?.state !== undefined, (q) => q.where('state', '=', filter!.state!))
+      .$if(filter?.after !== undefined, (q) => q.where('id', '>', filter!.after!))
+      .orderBy('id')
+      .limit(pageLimit(filter))
+      .execute();
+    return rows.map(toCommand);
+  }
+
+  async countOpen(enrollmentId: number): Promise<number> {
+    const row = await this.ctx.db
+      .selectFrom('command_queue')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('enrollment_id', '=', enrollmentId)
+      .where('state', '=', 'queued')
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async cancel(
+    target: { ids: readonly number[] } | { commandUuid: string; enrollmentId?: number | undefined },
+  ): Promise<number> {
+    let q = this.ctx.db
+      .updateTable('command_queue')
+      .set({ state: 'cancelled', finished_at: this.ctx.now() })
+      .where('state', '=', 'queued');
+    if ('ids' in target) {
+      if (target.ids.length === 0) return 0;
+      q = q.where('id', 'in', target.ids);
+    } else {
+      q = q.where('command_uuid', '=', target.commandUuid);
+      if (target.enrollmentId !== undefined) q = q.where('enrollment_id', '=', target.enrollmentId);
+    }
+    return affected(await q.executeTakeFirst());
+  }
+
+  async prune(finishedBefore: number): Promise<number> {
+    const r = await this.ctx.db
+      .deleteFrom('command_queue')
+      .where('state', '<>', 'queued')
+      .where('finished_at', '<', finishedBefore)
+      .executeTakeFirst();
+    return affected(r);
+  }
+}

@@ -1,0 +1,142 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Delivery } from '../queue.ts';
+import type { ArrivalOutcome, MessageArrival, SessionState, SessionStore } from '../sessions.ts';
+import { affected, atomic, type Ctx, translate } from './context.ts';
+import type { DmSessionsTable, Schema } from './schema.ts';
+
+const toSession = (r: Selectable<DmSessionsTable>): SessionState => ({
+  enrollmentId: r.enrollment_id,
+  seq: r.seq,
+  sessionId: r.session_id,
+  lastMsgId: r.last_msg_id,
+  authenticated: r.authenticated === 1,
+  nonce: r.nonce,
+  startedAt: r.started_at,
+  updatedAt: r.updated_at,
+});
+
+export class SqlSessions implements SessionStore {
+  constructor(private readonly ctx: Ctx) {}
+
+  #lockRow(db: Kysely<Schema>, enrollmentId: number) {
+    return db
+      .selectFrom('dm_sessions')
+      .selectAll()
+      .where('enrollment_id', '=', enrollmentId)
+      .$if(this.ctx.backend === 'postgres', (q) => q.forUpdate())
+      .executeTakeFirst();
+  }
+
+  /** The row is created lazily with seq 0 ("no session yet"), racing creators resolved by the primary key. */
+  async #ensureRow(db: Kysely<Schema>, enrollmentId: number): Promise<void> {
+    const now = this.ctx.now();
+    try {
+      await db
+        .insertInto('dm_sessions')
+        .values({
+          enrollment_id: enrollmentId,
+          seq: 0,
+          session_id: '',
+          last_msg_id: 0,
+          authenticated: 0,
+          nonce: null,
+          started_at: now,
+          updated_at: now,
+        })
+        .onConflict((oc) => oc.column('enrollment_id').doNothing())
+        .execute();
+    } catch (err) {
+      translate(err, `session state of enrollment ${enrollmentId}`);
+    }
+  }
+
+  arrive(input: MessageArrival): Promise<ArrivalOutcome> {
+    return atomic(this.ctx, async (db) => {
+      let row = await this.#lockRow(db, input.enrollmentId);
+      if (!row) {
+        await this.#ensureRow(db, input.enrollmentId);
+        row = (await this.#lockRow(db, input.enrollmentId))!;
+      }
+      const now = this.ctx.now();
+      const isNew = row.seq === 0 || row.session_id !== input.sessionId || input.msgId === 1;
+      if (!isNew && input.msgId <= row.last_msg_id) {
+        return { session: toSession(row), isNew: false, replay: true };
+      }
+      const next: Selectable<DmSessionsTable> = isNew
+        ? {
+            ...row,
+            seq: row.seq + 1,
+            session_id: input.sessionId,
+            last_msg_id: input.msgId,
+            authenticated: 0,
+            started_at: now,
+            updated_at: now,
+          }
+        : { ...row, last_msg_id: input.msgId, updated_at: now };
+      await db
+        .updateTable('dm_sessions')
+        .set({
+          seq: next.seq,
+          session_id: next.session_id,
+          last_msg_id: next.last_msg_id,
+          authenticated: next.authenticated,
+          started_at: next.started_at,
+          updated_at: next.updated_at,
+        })
+        .where('enrollment_id', '=', input.enrollmentId)
+        .execute();
+      return { session: toSession(next), isNew, replay: false };
+    });
+  }
+
+  async get(enrollmentId: number): Promise<SessionState | undefined> {
+    const row = await this.ctx.db
+      .selectFrom('dm_sessions')
+      .selectAll()
+      .where('enrollment_id', '=', enrollmentId)
+      .executeTakeFirst();
+    return row && toSession(row);
+  }
+
+  async setAuthenticated(enrollmentId: number, seq: number): Promise<boolean> {
+    const r = await this.ctx.db
+      .updateTable('dm_sessions')
+      .set({ authenticated: 1, updated_at: this.ctx.now() })
+      .where('enrollment_id', '=', enrollmentId)
+      .where('seq', '=', seq)
+      .executeTakeFirst();
+    return affected(r) > 0;
+  }
+
+  setNonce(enrollmentId: number, nonce: string): Promise<void> {
+    return atomic(this.ctx, async (db) => {
+      await this.#ensureRow(db, enrollmentId);
+      await db
+        .updateTable('dm_sessions')
+        .set({ nonce, updated_at: this.ctx.now() })
+        .where('enrollment_id', '=', enrollmentId)
+        .execute();
+    });
+  }
+
+  async outstanding(enrollmentId: number, seq: number): Promise<Delivery[]> {
+    const rows = await this.ctx.db
+      .selectFrom('command_deliveries as d')
+      .innerJoin('command_queue as q', 'q.id', 'd.queue_id')
+      .select(['d.queue_id', 'd.session_seq', 'd.msg_id', 'd.cmd_id', 'd.cmd_span', 'd.delivered_at'])
+      .where('d.enrollment_id', '=', enrollmentId)
+      .where('d.session_seq', '=', seq)
+      .where('q.state', '=', 'queued')
+      .orderBy('d.msg_id')
+      .orderBy('d.cmd_id')
+      .execute();
+    return rows.map((r) => ({
+      queueId: r.queue_id,
+      sessionSeq: r.session_seq,
+      msgId: r.msg_id,
+      cmdId: r.cmd_id,
+      cmdSpan: r.cmd_span,
+      deliveredAt: r.delivered_at,
+    }));
+  }
+}
