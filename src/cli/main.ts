@@ -1,0 +1,34 @@
+/**
+ * The `windc` command: wiring only. Each subcommand lives in its own module and is loaded on demand so that
+ * `windc inspect` does not pay for the server's dependencies.
+ */
+type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
+
+const COMMANDS: Record<string, Command> = {
+  inspect: {
+    summary: 'decode a SyncML message, WinDC document, result, 1224 alert, SOAP enrollment message or CSR',
+    load: () => import('./inspect.ts'),
+  },
+};
+
+function usage(): string {
+  const lines = ['usage: windc <command> [options]', '', 'commands:'];
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${c.summary}`);
+  lines.push('', 'Run `windc <command> --help` for the options of one command.');
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    console.error(`windc: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  const mod = await cmd.load();
+  return mod.run(rest);
+}
