@@ -9,10 +9,11 @@ import type { EpochMs } from './types.ts';
 
 export interface OpenStoreOptions extends StoreSettings {
   /**
-   * true (default): apply pending migrations, as `windc serve` does. false: only check, and fail with
-   * SCHEMA_MISMATCH if any are pending (for processes that must not change the schema).
+   * 'apply' (default): apply pending migrations, as `windc serve` does. 'verify': fail with SCHEMA_MISMATCH
+   * if any are pending, for processes that must not change the schema. 'none': open as is, for tools that
+   * report on or run migrations themselves (`windc migrate`).
    */
-  migrate?: boolean | undefined;
+  migrate?: 'apply' | 'verify' | 'none' | undefined;
   /** PostgreSQL: schema to work in, first on the search_path. Tests use a throwaway one. */
   schema?: string | undefined;
   /** PostgreSQL: connections per process. */
@@ -52,7 +53,8 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     if (config.backend === 'postgres' && options.schema) {
       await sql`create schema if not exists ${sql.id(options.schema)}`.execute(store.db);
     }
-    if (options.migrate === false) {
+    const mode = options.migrate ?? 'apply';
+    if (mode === 'verify') {
       const pending = await store.pendingMigrations();
       if (pending.length > 0) {
         throw new StoreError(
@@ -60,7 +62,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
           `the database needs migrations ${pending.join(', ')}: run windc migrate`,
         );
       }
-    } else {
+    } else if (mode === 'apply') {
       await store.migrate();
     }
   } catch (err) {

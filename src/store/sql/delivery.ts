@@ -34,16 +34,11 @@ export async function dequeue(ctx: Ctx, req: DequeueRequest): Promise<DequeueRes
     .select(['q.id', 'q.command_uuid', 'q.payload', 'q.cmd_span', 'q.loc_uri', 'q.attempts'])
     .where('q.enrollment_id', '=', req.enrollmentId)
     .where('q.state', '=', 'queued')
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('command_deliveries as d')
-            .select('d.queue_id')
-            .whereRef('d.queue_id', '=', 'q.id')
-            .where('d.session_seq', '=', req.sessionSeq),
-        ),
-      ),
-    )
+    // Not yet carried in this session. This must be a column of the row itself, not a NOT EXISTS over the
+    // deliveries: when a concurrent dequeue commits first, PostgreSQL re-checks a locked row's own columns
+    // against its newest version, but evaluates subqueries on the statement's older snapshot, which would
+    // hand the same command out twice (the unique index on deliveries catches it, as an error).
+    .where((eb) => eb.or([eb('q.last_session_seq', 'is', null), eb('q.last_session_seq', '<', req.sessionSeq)]))
     .orderBy('q.id')
     .limit(limit)
     // Concurrent callers (two processes, or a retried request) each get rows nobody else holds, and never wait.
@@ -95,7 +90,7 @@ export async function dequeue(ctx: Ctx, req: DequeueRequest): Promise<DequeueRes
     for (const part of chunks(deliveries, 7)) await db.insertInto('command_deliveries').values(part).execute();
     await db
       .updateTable('command_queue')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1), last_delivered_at: now }))
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), last_delivered_at: now, last_session_seq: req.sessionSeq }))
       .where(
         'id',
         'in',

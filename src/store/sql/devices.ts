@@ -89,6 +89,11 @@ export class SqlDevices implements DeviceStore {
   enroll(input: EnrollInput): Promise<Enrollment> {
     return atomic(this.ctx, async (db) => {
       const device = await this.#upsertDevice(db, input);
+      // Serialises concurrent enrollments of one device (a retried request landing on another process):
+      // the second waits, then replaces the first instead of colliding with it on the one-active index.
+      if (this.ctx.backend === 'postgres') {
+        await db.selectFrom('devices').select('id').where('id', '=', device.pk).forUpdate().execute();
+      }
       const now = this.ctx.now();
       await db
         .updateTable('enrollments')

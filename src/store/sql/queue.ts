@@ -44,7 +44,7 @@ const OPEN_WITH_KEY = sql<SqlBool>`state = 'queued' and dedupe_key is not null`;
 export class SqlQueue implements CommandQueue {
   constructor(private readonly ctx: Ctx) {}
 
-  enqueue(input: EnqueueInput): Promise<EnqueueResult> {
+  async enqueue(input: EnqueueInput): Promise<EnqueueResult> {
     const cmdSpan = input.cmdSpan ?? 1;
     if (!Number.isInteger(cmdSpan) || cmdSpan < 1)
       throw new StoreError('INVALID', `cmdSpan must be ≥ 1, got ${cmdSpan}`);
@@ -67,6 +67,7 @@ export class SqlQueue implements CommandQueue {
       results: null,
       created_at: now,
       last_delivered_at: null,
+      last_session_seq: null,
       finished_at: null,
     }));
     return atomic(this.ctx, async (db) => {

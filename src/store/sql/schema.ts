@@ -81,6 +81,8 @@ export interface CommandQueueTable {
   results: string | null;
   created_at: number;
   last_delivered_at: number | null;
+  /** Session seq of the latest delivery; see delivery.ts for why this lives on the row. */
+  last_session_seq: number | null;
   finished_at: number | null;
 }
 

@@ -102,6 +102,7 @@ export async function up(db: Kysely<any>, backend: Backend): Promise<void> {
     .addColumn('results', 'text')
     .addColumn('created_at', time, (c) => c.notNull())
     .addColumn('last_delivered_at', time)
+    .addColumn('last_session_seq', 'integer')
     .addColumn('finished_at', time)
     .addCheckConstraint('command_queue_state', sql`state in ('queued', 'acked', 'cancelled', 'expired')`)
     .addCheckConstraint('command_queue_span', sql`cmd_span >= 1`)
