@@ -1,6 +1,6 @@
 import { SaxesParser } from 'saxes';
-import { ProtocolError } from '../errors.ts';
-import type { XmlAttribute, XmlElement, XmlNode } from './tree.ts';
+import { type ErrorCode, ProtocolError } from '../errors.ts';
+import type { XmlAttribute, XmlElement, XmlText } from './tree.ts';
 
 export interface XmlLimits {
   /** Maximum size of the input in UTF-8 bytes. */
@@ -25,11 +25,16 @@ const XML_NS = 'http://www.w3.org/XML/1998/namespace';
  * Any DOCTYPE is refused: Windows never sends one, and refusing it closes the entity-expansion and XXE doors.
  */
 export function parseXml(input: string, limits: Partial<XmlLimits> = {}): ParsedXml {
-  const lim = { ...DEFAULT_XML_LIMITS, ...limits };
+  // Spelled out rather than spread: callers pass wider option objects, and spreading those was measurable.
+  const lim: XmlLimits = {
+    maxBytes: limits.maxBytes ?? DEFAULT_XML_LIMITS.maxBytes,
+    maxDepth: limits.maxDepth ?? DEFAULT_XML_LIMITS.maxDepth,
+    maxElements: limits.maxElements ?? DEFAULT_XML_LIMITS.maxElements,
+  };
   const source = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
-  // Cheap upper bound first: a UTF-16 length above the byte limit can't be under it once encoded... the reverse
-  // can, so only measure exactly when the fast check is inconclusive.
-  if (source.length > lim.maxBytes || Buffer.byteLength(source, 'utf8') > lim.maxBytes) {
+  // A UTF-16 unit encodes to at most 3 UTF-8 bytes, so the exact (linear) byte count is needed only when the
+  // length alone can't decide.
+  if (source.length > lim.maxBytes || (source.length * 3 > lim.maxBytes && Buffer.byteLength(source) > lim.maxBytes)) {
     throw new ProtocolError('XML_TOO_LARGE', `XML input exceeds ${lim.maxBytes} bytes`);
   }
   // saxes pairs a high surrogate with whatever follows it, so an unpaired one would reach the tree as text that
@@ -37,94 +42,148 @@ export function parseXml(input: string, limits: Partial<XmlLimits> = {}): Parsed
   if (!(source as unknown as { isWellFormed(): boolean }).isWellFormed()) {
     throw new ProtocolError('XML_MALFORMED', 'unpaired UTF-16 surrogate', loneSurrogatePosition(source));
   }
-  const parser = new SaxesParser({ position: true });
-  const stack: XmlElement[] = [];
-  const nsStack: Array<Map<string, string>> = [new Map([['xml', XML_NS]])];
-  let root: XmlElement | undefined;
-  let count = 0;
-  let failure: ProtocolError | undefined;
+  return new TreeBuilder(source, lim).run();
+}
 
-  const fail = (err: ProtocolError): never => {
-    failure ??= err;
+/** In-scope namespace bindings as a chain: declaring one is an allocation, not a copy of every binding. */
+interface Scope {
+  prefix: string;
+  uri: string;
+  up: Scope | undefined;
+}
+
+const ROOT_SCOPE: Scope = { prefix: 'xml', uri: XML_NS, up: undefined };
+
+function lookup(scope: Scope | undefined, prefix: string): string {
+  for (let s = scope; s; s = s.up) if (s.prefix === prefix) return s.uri;
+  return '';
+}
+
+/**
+ * The saxes event handlers and their state. A class rather than closures in parseXml: its methods are shared
+ * and optimised once instead of being re-created (and re-named by the TS loader) on every parse.
+ */
+class TreeBuilder {
+  private readonly parser = new SaxesParser({ position: true });
+  private readonly stack: XmlElement[] = [];
+  private readonly scopes: Scope[] = [ROOT_SCOPE];
+  private root: XmlElement | undefined;
+  private count = 0;
+  private failure: ProtocolError | undefined;
+  // Attributes are collected from their own events: saxes also gathers them into a null-prototype object, which
+  // V8 keeps in dictionary mode, and enumerating that was the tree builder's largest cost.
+  private pending: Array<{ name: string; value: string }> = [];
+  /** The text node last appended to the innermost open element, while nothing else has followed it. */
+  private openText: XmlText | undefined;
+
+  constructor(
+    private readonly source: string,
+    private readonly lim: XmlLimits,
+  ) {
+    const p = this.parser;
+    p.on('doctype', () => this.fail('XML_DOCTYPE_FORBIDDEN', 'DOCTYPE declarations are not accepted'));
+    p.on('attribute', (a) => this.pending.push(a));
+    p.on('opentag', (tag) => this.open(tag.name));
+    p.on('closetag', () => this.close());
+    p.on('text', (t) => this.text(t, false));
+    p.on('cdata', (t) => this.text(t, true));
+    p.on('error', (e) => this.fail('XML_MALFORMED', stripPosition(e.message), e));
+  }
+
+  run(): ParsedXml {
+    try {
+      this.parser.write(this.source).close();
+    } catch (e) {
+      if (this.failure) throw this.failure;
+      throw new ProtocolError('XML_MALFORMED', e instanceof Error ? e.message : String(e), this.here(), { cause: e });
+    }
+    if (!this.root) throw new ProtocolError('XML_MALFORMED', 'no root element', this.here());
+    return { root: this.root, source: this.source };
+  }
+
+  private here() {
+    return { line: this.parser.line, column: this.parser.column + 1 };
+  }
+
+  private fail(code: ErrorCode, message: string, cause?: unknown): never {
+    const err = new ProtocolError(code, message, this.here(), cause === undefined ? undefined : { cause });
+    this.failure ??= err;
     throw err;
-  };
-  const here = () => ({ line: parser.line, column: parser.column + 1 });
+  }
 
-  parser.on('doctype', () => {
-    fail(new ProtocolError('XML_DOCTYPE_FORBIDDEN', 'DOCTYPE declarations are not accepted', here()));
-  });
-  parser.on('opentag', (tag) => {
-    if (++count > lim.maxElements) {
-      fail(new ProtocolError('XML_TOO_MANY_NODES', `more than ${lim.maxElements} elements`, here()));
-    }
-    if (stack.length >= lim.maxDepth) {
-      fail(new ProtocolError('XML_TOO_DEEP', `elements nested deeper than ${lim.maxDepth}`, here()));
-    }
-    const parentNs = nsStack[nsStack.length - 1] as Map<string, string>;
-    let ns = parentNs;
-    const raw = tag.attributes as Record<string, string>;
-    for (const k in raw) {
-      if (k === 'xmlns' || k.startsWith('xmlns:')) {
-        if (ns === parentNs) ns = new Map(parentNs);
-        ns.set(k === 'xmlns' ? '' : k.slice(6), raw[k] as string);
+  private open(name: string): void {
+    const { stack, lim, parser } = this;
+    if (++this.count > lim.maxElements) this.fail('XML_TOO_MANY_NODES', `more than ${lim.maxElements} elements`);
+    if (stack.length >= lim.maxDepth) this.fail('XML_TOO_DEEP', `elements nested deeper than ${lim.maxDepth}`);
+    let scope = this.scopes[this.scopes.length - 1];
+    const attrs: XmlAttribute[] = [];
+    if (this.pending.length > 0) {
+      const raw = this.pending;
+      this.pending = [];
+      for (const a of raw) {
+        if (a.name === 'xmlns') scope = { prefix: '', uri: a.value, up: scope };
+        else if (a.name.startsWith('xmlns:')) scope = { prefix: a.name.slice(6), uri: a.value, up: scope };
+      }
+      for (const { name: aname, value } of raw) {
+        const i = aname.indexOf(':');
+        const prefix = i < 0 ? '' : aname.slice(0, i);
+        const local = i < 0 ? aname : aname.slice(i + 1);
+        const uri = prefix === '' || prefix === 'xmlns' ? '' : lookup(scope, prefix);
+        attrs.push({ name: aname, local, prefix, uri, value });
       }
     }
-    const attrs: XmlAttribute[] = [];
-    for (const k in raw) {
-      const i = k.indexOf(':');
-      const prefix = i < 0 ? '' : k.slice(0, i);
-      const local = i < 0 ? k : k.slice(i + 1);
-      const uri = prefix === '' || prefix === 'xmlns' ? '' : (ns.get(prefix) ?? '');
-      attrs.push({ name: k, local, prefix, uri, value: raw[k] as string });
-    }
-    const i = tag.name.indexOf(':');
-    const prefix = i < 0 ? '' : tag.name.slice(0, i);
+    const i = name.indexOf(':');
+    const prefix = i < 0 ? '' : name.slice(0, i);
+    const position = parser.position;
     const el: XmlElement = {
       kind: 'element',
-      name: tag.name,
-      local: i < 0 ? tag.name : tag.name.slice(i + 1),
+      name,
+      local: i < 0 ? name : name.slice(i + 1),
       prefix,
-      uri: ns.get(prefix) ?? '',
+      uri: lookup(scope, prefix),
       attrs,
       children: [],
       line: parser.line,
       column: parser.column + 1,
-      innerStart: parser.position,
-      innerEnd: parser.position,
+      innerStart: position,
+      innerEnd: position,
     };
     const parent = stack[stack.length - 1];
     if (parent) parent.children.push(el);
-    else root = el;
+    else this.root = el;
     stack.push(el);
-    nsStack.push(ns);
-  });
-  parser.on('closetag', () => {
-    const el = stack.pop() as XmlElement;
-    nsStack.pop();
-    // position is just past `>` of the end tag; walk back to its `<` (the end tag may hold whitespace).
-    el.innerEnd = el.innerStart === parser.position ? el.innerStart : source.lastIndexOf('</', parser.position - 1);
-  });
-  const addText = (text: string, cdata: boolean) => {
-    const parent = stack[stack.length - 1];
-    if (!parent) return; // whitespace outside the root element
-    const last = parent.children[parent.children.length - 1] as XmlNode | undefined;
-    if (last && last.kind === 'text' && last.cdata === cdata) last.text += text;
-    else parent.children.push({ kind: 'text', text, cdata });
-  };
-  parser.on('text', (t) => addText(t, false));
-  parser.on('cdata', (t) => addText(t, true));
-  parser.on('error', (e) => {
-    fail(new ProtocolError('XML_MALFORMED', stripPosition(e.message), here(), { cause: e }));
-  });
-
-  try {
-    parser.write(source).close();
-  } catch (e) {
-    if (failure) throw failure;
-    throw new ProtocolError('XML_MALFORMED', e instanceof Error ? e.message : String(e), here(), { cause: e });
+    this.scopes.push(scope as Scope);
+    this.openText = undefined;
   }
-  if (!root) throw new ProtocolError('XML_MALFORMED', 'no root element', here());
-  return { root, source };
+
+  private close(): void {
+    const el = this.stack.pop() as XmlElement;
+    this.scopes.pop();
+    this.openText = undefined;
+    const position = this.parser.position;
+    if (el.innerStart === position) return; // self-closing
+    // position is just past the end tag's `>`. Without whitespace before the `>` the tag is exactly `</name>`
+    // (saxes checked the name); otherwise walk back to its `<`.
+    const src = this.source;
+    const c = src.charCodeAt(position - 2);
+    el.innerEnd =
+      src.charCodeAt(position - 1) === 0x3e && c !== 0x20 && c !== 0x0a && c !== 0x09 && c !== 0x0d
+        ? position - el.name.length - 3
+        : src.lastIndexOf('</', position - 1);
+  }
+
+  private text(text: string, cdata: boolean): void {
+    const open = this.openText;
+    if (open && open.cdata === cdata) {
+      open.text += text;
+      return;
+    }
+    const parent = this.stack[this.stack.length - 1];
+    if (!parent) return; // whitespace outside the root element
+    const node: XmlText = { kind: 'text', text, cdata };
+    parent.children.push(node);
+    this.openText = node;
+  }
 }
 
 function loneSurrogatePosition(source: string): { line: number; column: number } {
