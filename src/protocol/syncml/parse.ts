@@ -122,7 +122,14 @@ interface Opened {
 }
 
 function open(input: string | Uint8Array, options: SyncMLParseOptions): Opened {
-  const limits = { ...DEFAULT_SYNCML_LIMITS, ...options };
+  const d = DEFAULT_SYNCML_LIMITS;
+  const limits: SyncMLLimits = {
+    maxBytes: options.maxBytes ?? d.maxBytes,
+    maxDepth: options.maxDepth ?? d.maxDepth,
+    maxElements: options.maxElements ?? d.maxElements,
+    maxItems: options.maxItems ?? d.maxItems,
+    maxNesting: options.maxNesting ?? d.maxNesting,
+  };
   return guard(() => {
     const doc = parseXml(decode(input, limits.maxBytes), limits);
     const ctx: CommandContext = { doc, ns: doc.root.uri, limits, items: 0, usesMsft: false, cmdIds: new Set() };
@@ -170,19 +177,15 @@ function sections(root: XmlElement, ctx: CommandContext) {
 /** Decodes the header; `badRoot` is the root when its namespace is not SyncML 1.x, an error reported last. */
 function headerOf(el: XmlElement, ctx: CommandContext, badRoot?: XmlElement): SyncHdr {
   const { header, partial, error } = readHeader(el, ctx);
-  const withPartial = (e: SyncMLError) => {
-    e.context.partialHeader = partial;
-    return e;
-  };
-  if (error) throw withPartial(error);
-  const h = header as SyncHdr;
   try {
+    if (error) throw error;
     if (badRoot) fail('SYNCML_UNSUPPORTED_VERSION', unsupported(badRoot), badRoot);
-    checkVersions(h, el);
+    checkVersions(header as SyncHdr, el);
   } catch (e) {
-    throw e instanceof SyncMLError ? withPartial(e) : e;
+    if (e instanceof SyncMLError) e.context.partialHeader = partial;
+    throw e;
   }
-  return h;
+  return header as SyncHdr;
 }
 
 function readBody(body: XmlElement, ctx: CommandContext, tolerant: boolean, header: SyncHdr | undefined) {

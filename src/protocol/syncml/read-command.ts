@@ -25,7 +25,7 @@ import {
   missing,
   once,
   type ReadContext,
-  readData,
+  readDataInto,
   readLocation,
   readMeta,
   readMsftAttributes,
@@ -106,7 +106,7 @@ export function readCred(el: XmlElement, ctx: ReadContext): Cred {
   let meta: Meta | undefined;
   let data: string | undefined;
   for (const c of elementsOf(el, ctx)) {
-    if (c.local === 'Meta') meta = once(meta, c, el, (x) => readMeta(x, ctx));
+    if (c.local === 'Meta') meta = once(meta, c, el, readMeta, ctx);
     else if (c.local === 'Data') data = once(data, c, el, token);
     else unexpected(c, el);
   }
@@ -117,7 +117,7 @@ export function readCred(el: XmlElement, ctx: ReadContext): Cred {
 function readChal(el: XmlElement, ctx: ReadContext): Chal {
   let meta: Meta | undefined;
   for (const c of elementsOf(el, ctx)) {
-    if (c.local === 'Meta') meta = once(meta, c, el, (x) => readMeta(x, ctx));
+    if (c.local === 'Meta') meta = once(meta, c, el, readMeta, ctx);
     else unexpected(c, el);
   }
   if (!meta) missing('Meta', el);
@@ -133,18 +133,18 @@ export function readItem(el: XmlElement, ctx: ReadContext): Item {
   for (const c of elementsOf(el, ctx)) {
     switch (c.local) {
       case 'Target':
-        item.target = once(item.target, c, el, (x) => readLocation(x, ctx));
+        item.target = once(item.target, c, el, readLocation, ctx);
         break;
       case 'Source':
-        item.source = once(item.source, c, el, (x) => readLocation(x, ctx));
+        item.source = once(item.source, c, el, readLocation, ctx);
         break;
       case 'Meta':
-        item.meta = once(item.meta, c, el, (x) => readMeta(x, ctx));
+        item.meta = once(item.meta, c, el, readMeta, ctx);
         break;
       case 'Data':
         if (sawData) duplicate(c, el);
         sawData = true;
-        Object.assign(item, readData(c, ctx));
+        readDataInto(item, c, ctx);
         break;
       case 'MoreData':
         item.moreData = once(item.moreData, c, el, flag);
@@ -169,16 +169,16 @@ interface Common {
 function readCommon(c: XmlElement, el: XmlElement, ctx: CommandContext, out: Common): boolean {
   switch (c.local) {
     case 'CmdID':
-      out.cmdId = once(out.cmdId, c, el, (x) => readCmdId(x, ctx));
+      out.cmdId = once(out.cmdId, c, el, readCmdId, ctx);
       return true;
     case 'NoResp':
       out.noResp = once(out.noResp, c, el, flag);
       return true;
     case 'Cred':
-      out.cred = once(out.cred, c, el, (x) => readCred(x, ctx));
+      out.cred = once(out.cred, c, el, readCred, ctx);
       return true;
     case 'Meta':
-      out.meta = once(out.meta, c, el, (x) => readMeta(x, ctx));
+      out.meta = once(out.meta, c, el, readMeta, ctx);
       return true;
     case 'Item':
       out.items.push(readItem(c, ctx));
@@ -240,7 +240,7 @@ function readAlert(el: XmlElement, ctx: CommandContext): AlertCommand {
   let correlator: string | undefined;
   for (const c of elementsOf(el, ctx)) {
     if (readCommon(c, el, ctx, common)) continue;
-    if (c.local === 'Data') code = once(code, c, el, (x) => integer(x, 9999));
+    if (c.local === 'Data') code = once(code, c, el, alertCode);
     else if (c.local === 'Correlator') correlator = once(correlator, c, el, token);
     else unexpected(c, el);
   }
@@ -284,6 +284,10 @@ function readContainer(
   return withCommon({ kind, cmdId, commands }, common);
 }
 
+function alertCode(c: XmlElement): number {
+  return integer(c, 9999);
+}
+
 function statusCode(c: XmlElement): number {
   const code = integer(c, 999);
   if (code < 100) fail('SYNCML_BAD_VALUE', `status code ${code} is not three digits`, c);
@@ -305,7 +309,7 @@ function readStatus(el: XmlElement, ctx: CommandContext): StatusCommand {
   for (const c of elementsOf(el, ctx)) {
     switch (c.local) {
       case 'CmdID':
-        cmdId = once(cmdId, c, el, (x) => readCmdId(x, ctx));
+        cmdId = once(cmdId, c, el, readCmdId, ctx);
         break;
       case 'MsgRef':
         msgRef = once(msgRef, c, el, token);
@@ -323,10 +327,10 @@ function readStatus(el: XmlElement, ctx: CommandContext): StatusCommand {
         sourceRefs.push(token(c));
         break;
       case 'Cred':
-        cred = once(cred, c, el, (x) => readCred(x, ctx));
+        cred = once(cred, c, el, readCred, ctx);
         break;
       case 'Chal':
-        chal = once(chal, c, el, (x) => readChal(x, ctx));
+        chal = once(chal, c, el, readChal, ctx);
         break;
       case 'Data':
         code = once(code, c, el, statusCode);
@@ -357,7 +361,7 @@ function readResults(el: XmlElement, ctx: CommandContext): ResultsCommand {
   for (const c of elementsOf(el, ctx)) {
     switch (c.local) {
       case 'CmdID':
-        r.cmdId = once(r.cmdId, c, el, (x) => readCmdId(x, ctx));
+        r.cmdId = once(r.cmdId, c, el, readCmdId, ctx);
         break;
       case 'MsgRef':
         r.msgRef = once(r.msgRef, c, el, token);
@@ -369,7 +373,7 @@ function readResults(el: XmlElement, ctx: CommandContext): ResultsCommand {
         r.cmd = once(r.cmd, c, el, token);
         break;
       case 'Meta':
-        r.meta = once(r.meta, c, el, (x) => readMeta(x, ctx));
+        r.meta = once(r.meta, c, el, readMeta, ctx);
         break;
       case 'TargetRef':
         r.targetRef = once(r.targetRef, c, el, token);

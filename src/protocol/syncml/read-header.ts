@@ -2,18 +2,7 @@
 import type { XmlElement } from '../xml/index.ts';
 import { SyncMLError } from './error.ts';
 import type { SyncHdr } from './model.ts';
-import {
-  fail,
-  flag,
-  isBlank,
-  missing,
-  once,
-  type ReadContext,
-  readLocation,
-  readMeta,
-  token,
-  unexpected,
-} from './read.ts';
+import { fail, flag, isBlank, once, type ReadContext, readLocation, readMeta, token, unexpected } from './read.ts';
 import { readCred } from './read-command.ts';
 
 export interface HeaderReading {
@@ -24,35 +13,38 @@ export interface HeaderReading {
 }
 
 /** Required header elements and the fields they fill. */
-const FIELD = {
-  VerDTD: 'verDtd',
-  VerProto: 'verProto',
-  SessionID: 'sessionId',
-  MsgID: 'msgId',
-  Target: 'target',
-  Source: 'source',
-} as const;
+const REQUIRED: ReadonlyArray<readonly [string, keyof SyncHdr]> = [
+  ['VerDTD', 'verDtd'],
+  ['VerProto', 'verProto'],
+  ['SessionID', 'sessionId'],
+  ['MsgID', 'msgId'],
+  ['Target', 'target'],
+  ['Source', 'source'],
+];
 
+/** Reads every field, keeping the first failure, so a rejected header still hands back what did decode. */
 export function readHeader(el: XmlElement, ctx: ReadContext): HeaderReading {
   const h: Partial<SyncHdr> = {};
   let error: SyncMLError | undefined;
-  const attempt = (fn: () => void) => {
+  for (const c of el.children) {
     try {
-      fn();
+      if (c.kind === 'element') readField(c, el, ctx, h);
+      else if (!isBlank(c.text)) fail('SYNCML_BAD_VALUE', '<SyncHdr> holds text', el);
     } catch (e) {
       if (!(e instanceof SyncMLError)) throw e;
       error ??= e;
     }
-  };
-  for (const c of el.children) {
-    if (c.kind === 'text') {
-      if (!isBlank(c.text)) attempt(() => fail('SYNCML_BAD_VALUE', '<SyncHdr> holds text', el));
-      continue;
-    }
-    attempt(() => readField(c, el, ctx, h));
   }
-  for (const [name, field] of Object.entries(FIELD)) {
-    if (h[field] === undefined) attempt(() => missing(name, el));
+  if (!error) {
+    for (const [name, field] of REQUIRED) {
+      if (h[field] === undefined) {
+        error = new SyncMLError('SYNCML_MISSING_ELEMENT', `<SyncHdr> has no <${name}>`, {
+          line: el.line,
+          column: el.column,
+        });
+        break;
+      }
+    }
   }
   if (error) return { partial: h, error };
   return { header: h as SyncHdr, partial: h };
@@ -74,10 +66,10 @@ function readField(c: XmlElement, el: XmlElement, ctx: ReadContext, h: Partial<S
       h.msgId = once(h.msgId, c, el, token);
       break;
     case 'Target':
-      h.target = once(h.target, c, el, (x) => readLocation(x, ctx));
+      h.target = once(h.target, c, el, readLocation, ctx);
       break;
     case 'Source':
-      h.source = once(h.source, c, el, (x) => readLocation(x, ctx));
+      h.source = once(h.source, c, el, readLocation, ctx);
       break;
     case 'RespURI':
       h.respUri = once(h.respUri, c, el, token);
@@ -86,10 +78,10 @@ function readField(c: XmlElement, el: XmlElement, ctx: ReadContext, h: Partial<S
       h.noResp = once(h.noResp, c, el, flag);
       break;
     case 'Cred':
-      h.cred = once(h.cred, c, el, (x) => readCred(x, ctx));
+      h.cred = once(h.cred, c, el, readCred, ctx);
       break;
     case 'Meta':
-      h.meta = once(h.meta, c, el, (x) => readMeta(x, ctx));
+      h.meta = once(h.meta, c, el, readMeta, ctx);
       break;
     default:
       unexpected(c, el);

@@ -7,7 +7,7 @@
 import type { ErrorCode } from '../errors.ts';
 import { innerXml, type ParsedXml, type XmlElement } from '../xml/index.ts';
 import { SyncMLError } from './error.ts';
-import { type DataForm, type Location, METINF_NS, type Meta, MSFT_NS, type MsftAttributes } from './model.ts';
+import { type Item, type Location, METINF_NS, type Meta, MSFT_NS, type MsftAttributes } from './model.ts';
 
 export interface SyncMLLimits {
   /** Whole message in UTF-8 bytes (checked before parsing). */
@@ -78,16 +78,21 @@ export function trimXml(s: string): string {
  * The element children of a container, checking that nothing but layout whitespace sits between them and that
  * each is in the SyncML namespace (`alsoNs` admits `syncml:metinf` inside Meta).
  */
-export function elementsOf(el: XmlElement, ctx: ReadContext, alsoNs?: string): XmlElement[] {
-  const out: XmlElement[] = [];
+export function elementsOf(el: XmlElement, ctx: ReadContext, alsoNs?: string): readonly XmlElement[] {
+  let layout = false;
   for (const c of el.children) {
     if (c.kind === 'element') {
       if (c.uri !== ctx.ns && c.uri !== alsoNs) unexpected(c, el);
-      out.push(c);
-    } else if (!isBlank(c.text)) {
+    } else if (isBlank(c.text)) {
+      layout = true;
+    } else {
       fail('SYNCML_BAD_VALUE', `<${el.local}> holds text where only elements are allowed`, el);
     }
   }
+  // Windows sends compact XML: most containers hold elements only, and their child list is returned as is.
+  if (!layout) return el.children as XmlElement[];
+  const out: XmlElement[] = [];
+  for (const c of el.children) if (c.kind === 'element') out.push(c);
   return out;
 }
 
@@ -124,10 +129,19 @@ export function flag(el: XmlElement): true {
   return true;
 }
 
-/** Fails when `prev` is already set, so each singleton field is read at most once. */
-export function once<T>(prev: T | undefined, c: XmlElement, parent: XmlElement, read: (c: XmlElement) => T): T {
+/**
+ * Fails when `prev` is already set, so each singleton field is read at most once. The reader's context is passed
+ * through rather than captured, so the hot path allocates no closure per field.
+ */
+export function once<T, C = undefined>(
+  prev: T | undefined,
+  c: XmlElement,
+  parent: XmlElement,
+  read: (c: XmlElement, ctx: C) => T,
+  ctx?: C,
+): T {
   if (prev !== undefined) duplicate(c, parent);
-  return read(c);
+  return read(c, ctx as C);
 }
 
 export function readLocation(el: XmlElement, ctx: ReadContext): Location {
@@ -142,7 +156,10 @@ export function readLocation(el: XmlElement, ctx: ReadContext): Location {
   return locName === undefined ? { locUri } : { locUri, locName: trimXml(locName) };
 }
 
-const MAX_SIZE = Number.MAX_SAFE_INTEGER;
+/** Byte counts in Meta: any safe integer. */
+export function byteCount(el: XmlElement): number {
+  return integer(el, Number.MAX_SAFE_INTEGER);
+}
 
 export function readMeta(el: XmlElement, ctx: ReadContext): Meta {
   const m: Meta = {};
@@ -158,7 +175,7 @@ export function readMeta(el: XmlElement, ctx: ReadContext): Meta {
         m.mark = once(m.mark, c, el, token);
         break;
       case 'Size':
-        m.size = once(m.size, c, el, (x) => integer(x, MAX_SIZE));
+        m.size = once(m.size, c, el, byteCount);
         break;
       case 'Version':
         m.version = once(m.version, c, el, token);
@@ -167,10 +184,10 @@ export function readMeta(el: XmlElement, ctx: ReadContext): Meta {
         m.nextNonce = once(m.nextNonce, c, el, token);
         break;
       case 'MaxMsgSize':
-        m.maxMsgSize = once(m.maxMsgSize, c, el, (x) => integer(x, MAX_SIZE));
+        m.maxMsgSize = once(m.maxMsgSize, c, el, byteCount);
         break;
       case 'MaxObjSize':
-        m.maxObjSize = once(m.maxObjSize, c, el, (x) => integer(x, MAX_SIZE));
+        m.maxObjSize = once(m.maxObjSize, c, el, byteCount);
         break;
       case 'EMI':
         (m.emi ??= []).push(leafText(c));
@@ -182,33 +199,30 @@ export function readMeta(el: XmlElement, ctx: ReadContext): Meta {
   return m;
 }
 
-export interface DataValue {
-  data: string;
-  dataForm?: DataForm;
-  msft?: MsftAttributes;
-}
-
 /**
  * Item Data: markup is kept as its exact source text; otherwise the decoded characters, noting CDATA so the
  * value is re-emitted the way it came.
  */
-export function readData(el: XmlElement, ctx: ReadContext): DataValue {
+export function readDataInto(item: Item, el: XmlElement, ctx: ReadContext): void {
   let markup = false;
   let sawCdata = false;
+  let text = '';
   for (const c of el.children) {
     if (c.kind === 'element') markup = true;
-    else if (c.cdata) sawCdata = true;
+    else {
+      text += c.text;
+      if (c.cdata) sawCdata = true;
+    }
   }
-  let out: DataValue;
-  if (markup) out = { data: innerXml(ctx.doc, el), dataForm: 'markup' };
-  else {
-    let s = '';
-    for (const c of el.children) if (c.kind === 'text') s += c.text;
-    out = sawCdata ? { data: s, dataForm: 'cdata' } : { data: s };
+  if (markup) {
+    item.data = innerXml(ctx.doc, el);
+    item.dataForm = 'markup';
+  } else {
+    item.data = text;
+    if (sawCdata) item.dataForm = 'cdata';
   }
   const msft = readMsftAttributes(el, ctx);
-  if (msft) out.msft = msft;
-  return out;
+  if (msft) item.msft = msft;
 }
 
 /** Local names kept for msft attributes; the encoder accepts the same, so a kept attribute always re-encodes. */
