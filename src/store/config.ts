@@ -28,7 +28,8 @@ export function resolveStoreConfig(settings: StoreSettings = {}, env: NodeJS.Pro
   try {
     url = new URL(databaseUrl);
   } catch {
-    throw new StoreError('INVALID', `--database-url is not a URL: ${redactUrl(databaseUrl)}`);
+    // Not echoed: an unparseable URL cannot be redacted reliably, and it may hold a password.
+    throw new StoreError('INVALID', '--database-url is not a URL (expected postgres://user:password@host:5432/db)');
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
     throw new StoreError('INVALID', `--database-url must be postgres://…, got ${url.protocol}`);
@@ -74,7 +75,7 @@ export function redactUrl(raw: string): string {
     if (url.password) url.password = '***';
     return url.toString();
   } catch {
-    return raw.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
+    return '(unparseable URL)';
   }
 }
 
