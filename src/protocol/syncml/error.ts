@@ -25,8 +25,14 @@ export interface SyncMLErrorContext {
 export class SyncMLError extends ProtocolError {
   readonly context: SyncMLErrorContext;
 
-  constructor(code: ErrorCode, message: string, position?: ErrorPosition, context: SyncMLErrorContext = {}) {
-    super(code, message, position);
+  constructor(
+    code: ErrorCode,
+    message: string,
+    position?: ErrorPosition,
+    context: SyncMLErrorContext = {},
+    cause?: unknown,
+  ) {
+    super(code, message, position, cause === undefined ? undefined : { cause });
     this.context = context;
   }
 

@@ -1,3 +1,13 @@
+/**
+ * SyncML DM 1.2 as Windows speaks it: a pure codec, no I/O.
+ *
+ * - Decode: `parseSyncML` (all or nothing), `parseSyncMLTolerant` (bad commands reported in place, for a server
+ *   answering Status 400 per command), `parseSyncMLFragment` / `parseSyncMLCommand` (documentation samples).
+ *   Every failure is a `SyncMLError` (a ProtocolError) carrying the header and failing command when known.
+ * - Encode: `buildSyncML`, `buildCommand`: deterministic, DTD element order, refusing what would not decode back.
+ * - Codes: `StatusCode`, `AlertCode`, `AlertType`, `describeStatus`, `describeAlert`.
+ * - Replies: `replyHeader`, `statusForHeader`, `statusFor`, `itemStatuses`, `resultsFor`, `md5Challenge`...
+ */
 export * from './build.ts';
 export * from './codes.ts';
 export * from './error.ts';

@@ -45,10 +45,12 @@ export interface TolerantParse {
 /** Errors that condemn the whole message even in tolerant mode: a limit was hit, so the rest was never read. */
 const MESSAGE_FATAL = new Set(['SYNCML_TOO_MANY_ITEMS']);
 
+/** Decodes a complete SyncML DM message (UTF-8 bytes or text) or throws a {@link SyncMLError}. */
 export function parseSyncML(input: string | Uint8Array, options: SyncMLParseOptions = {}): SyncMLMessage {
   return parseTolerant(input, options, false).message;
 }
 
+/** Like {@link parseSyncML}, but a command that fails to decode is reported in `failures` instead of thrown. */
 export function parseSyncMLTolerant(input: string | Uint8Array, options: SyncMLParseOptions = {}): TolerantParse {
   return parseTolerant(input, options, true);
 }
@@ -90,10 +92,7 @@ export function parseSyncMLFragment(input: string | Uint8Array, options: SyncMLP
 /** Decodes a lone command element, such as the `<Alert>` snippets in Microsoft's documentation. */
 export function parseSyncMLCommand(input: string | Uint8Array, options: SyncMLParseOptions = {}): SyncMLCommand {
   const { ctx, root } = open(input, options);
-  return guard(() => {
-    ctx.ns = root.uri;
-    return readCommand(root, ctx);
-  });
+  return guard(() => readCommand(root, ctx));
 }
 
 function parseTolerant(input: string | Uint8Array, options: SyncMLParseOptions, tolerant: boolean): TolerantParse {
@@ -241,7 +240,5 @@ function guard<T>(fn: () => T, header?: () => SyncHdr | undefined): T {
 function rewrap(e: ProtocolError): SyncMLError {
   const suffix = e.position ? ` (line ${e.position.line}, column ${e.position.column})` : '';
   const message = suffix && e.message.endsWith(suffix) ? e.message.slice(0, -suffix.length) : e.message;
-  const err = new SyncMLError(e.code, message, e.position);
-  (err as { cause?: unknown }).cause = e.cause ?? e;
-  return err;
+  return new SyncMLError(e.code, message, e.position, {}, e.cause ?? e);
 }

@@ -34,6 +34,14 @@ describe('syncml errors: XML layer and limits', () => {
     );
   });
 
+  it('XML-layer errors come out as SyncMLError with their code, position and cause', () => {
+    const e = syncmlError(() => parseSyncML('<SyncML>\n<a></SyncML>'));
+    assert.equal(e.code, 'XML_MALFORMED');
+    assert.equal(e.position?.line, 2);
+    assert.equal(e.message.match(/\(line \d+, column \d+\)/g)?.length, 1, 'the position is not repeated');
+    assert.ok(e.cause instanceof Error);
+  });
+
   it('a DOCTYPE is refused before any entity is expanded', () => {
     const text = `<!DOCTYPE SyncML [<!ENTITY x "${'y'.repeat(10)}">]>${wrapBody('')}`;
     assert.equal(

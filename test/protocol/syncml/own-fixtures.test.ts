@@ -43,6 +43,13 @@ describe('syncml: hand-written fixtures', () => {
     assertRoundTrip(m);
   });
 
+  it('UTF-8 bytes, with or without a BOM, decode like the text', () => {
+    const text = ownFixture('package1.xml');
+    const m = parseSyncML(text);
+    assert.deepEqual(parseSyncML(Buffer.from(text)), m);
+    assert.deepEqual(parseSyncML(new Uint8Array(Buffer.from(`\ufeff${text}`))), m);
+  });
+
   it('multi-item Get answer: per-item Status with TargetRef, one Results, msft namespace', () => {
     const m = parseSyncML(ownFixture('results-multi-item.xml'));
     assert.equal(m.header.source.locName, 'windc-client');
