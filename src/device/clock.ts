@@ -51,7 +51,8 @@ interface Pending {
 /**
  * Time that moves only through `advance`. Due tasks run in (due time, creation) order, each awaited, and tasks they
  * schedule inside the window run in the same call, so `await clock.advance(ms)` leaves the device exactly as real
- * time would after `ms`.
+ * time would after `ms`. Because each task is awaited, a task must never wait for a later timer of the same clock:
+ * it schedules a follow-up task instead.
  */
 export class ManualClock implements Clock {
   private t: number;
@@ -108,9 +109,4 @@ export class ManualClock implements Clock {
     this.queue = this.queue.filter((p) => !p.cancelled);
     return [...this.queue].sort((a, b) => a.due - b.due || a.seq - b.seq);
   }
-}
-
-/** Sleeping on a Clock: how a step waits for an injected delay. */
-export function sleep(clock: Clock, ms: number): Promise<void> {
-  return new Promise((resolve) => clock.setTimer(ms, resolve));
 }

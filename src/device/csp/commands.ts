@@ -62,7 +62,9 @@ function notExecuted(cmd: ContainedCommand): Executed {
 function rolledBack(e: Executed): Executed {
   return {
     cmd: e.cmd,
-    outcomes: e.outcomes.map((o) => (o.code < 300 ? { code: StatusCode.ATOMIC_ROLLBACK_OK } : o)),
+    outcomes: e.outcomes.map((o) =>
+      o.code < 300 && o.code !== StatusCode.NOT_EXECUTED ? { code: StatusCode.ATOMIC_ROLLBACK_OK } : o,
+    ),
     children: e.children.map(rolledBack),
   };
 }

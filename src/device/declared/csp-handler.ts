@@ -35,8 +35,10 @@ import { syncCheck } from './sync-check.ts';
 export interface HandlerHooks {
   /** Starts the asynchronous processing of a record that is in its request state. */
   start(rec: DocumentRecord): void;
-  /** ManagementServiceConfiguration or the set of documents changed. */
-  scheduleChanged(): void;
+  /** A document was written: the refresh schedule exists whenever documents do. */
+  documentsChanged(): void;
+  /** RefreshInterval was written: the next refresh is one new interval from now. */
+  intervalChanged(): void;
 }
 
 const ROOT = 'declaredconfiguration';
@@ -61,7 +63,9 @@ export class DeclaredCspHandler implements CspHandler {
     if (res.kind !== 'catalogued') return this.fail(op, StatusCode.NOT_FOUND, HResult.OMADM_NODE_NOT_FOUND);
     const path = res.match.node.path.slice('DeclaredConfiguration'.length).replace(/^\//, '');
     if (path.startsWith('ManagementServiceConfiguration')) {
-      if (op.command !== 'Get') op.tx.afterCommit(() => this.hooks.scheduleChanged());
+      if (path.endsWith('/RefreshInterval') && op.command !== 'Get') {
+        op.tx.afterCommit(() => this.hooks.intervalChanged());
+      }
       return undefined;
     }
     if (!allows(res.match.node, op.command))
@@ -71,6 +75,8 @@ export class DeclaredCspHandler implements CspHandler {
     const docId = res.match.captures.DocID;
     const rec = docId && host ? this.live(op, docId) : undefined;
     const sameHost = rec && rec.host === host ? rec : undefined;
+    // A completed delete keeps its result (operation Delete, state 70) for as long as the summary lists it.
+    const withTombstone = docId ? this.ctx.docs.get(op.account.id, addr.scope, docId) : undefined;
     switch (shape) {
       case 'Host/*/Documents/{DocID}/Document':
         return this.document(op, host as HostKind, docId as string, rec);
@@ -79,8 +85,8 @@ export class DeclaredCspHandler implements CspHandler {
       case 'Host/*/Documents/{DocID}/BulkVariables/Value':
         return this.bulkVariables(op, sameHost);
       case 'Host/*/Results/{DocID}/Document':
-        if (!sameHost?.result) return { code: StatusCode.NOT_FOUND };
-        return { code: StatusCode.OK, value: buildResult(sameHost.result), format: 'chr' };
+        if (!withTombstone?.result || withTombstone.host !== host) return { code: StatusCode.NOT_FOUND };
+        return { code: StatusCode.OK, value: buildResult(withTombstone.result), format: 'chr' };
       default:
         return this.interior(op, shape, addr, host, sameHost);
     }
@@ -169,7 +175,7 @@ export class DeclaredCspHandler implements CspHandler {
     this.replace(op, stored, next);
     op.tx.afterCommit(() => {
       this.hooks.start(next);
-      this.hooks.scheduleChanged();
+      this.hooks.documentsChanged();
     });
     return { code: StatusCode.OK };
   }

@@ -9,7 +9,7 @@
  * the step, which then does nothing.
  */
 import { DC_STATES, type DcState } from '../../protocol/declared/index.ts';
-import { sleep } from '../clock.ts';
+import type { TimerHandle } from '../clock.ts';
 import { applyDocument, stateFor } from './apply.ts';
 import type { DeclaredContext } from './context.ts';
 import { type DocOperation, type DocumentRecord, ownerKey } from './record.ts';
@@ -37,6 +37,8 @@ export function requestState(op: DocOperation): DcState {
 export class Orchestrator {
   private active = 0;
   private idleWaiters: Array<() => void> = [];
+  private readonly timers = new Set<TimerHandle>();
+  private stopped = false;
 
   constructor(
     private readonly ctx: DeclaredContext,
@@ -57,17 +59,32 @@ export class Orchestrator {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Cancels every queued step (the device is closing); records keep their states and restart on load. */
+  stop(): void {
+    for (const t of this.timers) t.cancel();
+    this.timers.clear();
+    this.stopped = true;
+    this.active = 0;
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+
   private schedule(ms: number, step: () => Promise<void>): void {
+    if (this.stopped) return;
     this.active++;
-    this.ctx.clock.setTimer(ms, async () => {
+    const handle = this.ctx.clock.setTimer(ms, async () => {
+      this.timers.delete(handle);
       try {
         await step();
       } catch (e) {
         process.emitWarning(`windc device: document processing step failed: ${String(e)}`);
       } finally {
-        if (--this.active === 0) for (const w of this.idleWaiters.splice(0)) w();
+        if (--this.active <= 0) {
+          this.active = 0;
+          for (const w of this.idleWaiters.splice(0)) w();
+        }
       }
     });
+    this.timers.add(handle);
   }
 
   /** The record the step is for, if it has not been superseded. */
@@ -89,12 +106,13 @@ export class Orchestrator {
     this.schedule(this.ctx.delays.applyMs, () => this.finish(cur, op, gen));
   }
 
-  private async finish(rec: DocumentRecord, op: DocOperation, gen: number): Promise<void> {
-    if (op === 'config' && this.ctx.faults.asyncPendingMs > 0) {
+  private async finish(rec: DocumentRecord, op: DocOperation, gen: number, pended = false): Promise<void> {
+    if (op === 'config' && !pended && this.ctx.faults.asyncPendingMs > 0) {
       const cur = this.current(rec, gen);
       if (!cur) return;
       this.setState(cur, DC_STATES.ConfigInProgressAsyncPending);
-      await sleep(this.ctx.clock, this.ctx.faults.asyncPendingMs);
+      this.schedule(this.ctx.faults.asyncPendingMs, () => this.finish(cur, op, gen, true));
+      return;
     }
     await this.ctx.queue.run(async () => {
       const cur = this.current(rec, gen);

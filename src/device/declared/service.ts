@@ -70,7 +70,8 @@ export class DeclaredConfigurationService {
     this.orchestrator = new Orchestrator(this.ctx, () => this.refresh.ensure());
     this.handler = new DeclaredCspHandler(this.ctx, {
       start: (rec) => this.orchestrator.start(rec),
-      scheduleChanged: () => this.refresh.reschedule(),
+      documentsChanged: () => this.refresh.ensure(),
+      intervalChanged: () => this.refresh.reschedule(),
     });
   }
 
@@ -136,6 +137,7 @@ export class DeclaredConfigurationService {
 
   stop(): void {
     this.refresh.stop();
+    this.orchestrator.stop();
   }
 
   private claimWritten(rec: DocumentRecord): void {

@@ -64,13 +64,15 @@ export interface DocumentParsingFields {
 /** Seed 001's "End document parsing from CSP" line; Windows writes it for every document, failed or not. */
 export function endDocumentParsing(f: DocumentParsingFields): string {
   const result = f.hresult >>> 0 === 0 ? '0x0' : h(f.hresult);
+  // Seed 001 ends the line "Catastrophic failure."; messages that carry their own period keep one.
+  const text = describeHResult(f.hresult);
   return (
     `MDM Declared Configuration: End document parsing from CSP: Document Id: (${f.docId}), ` +
     `Scenario: (${f.scenario}), Version: (${f.version}), Enrollment Id: (${f.enrollmentId}), ` +
     `Current User: (${f.currentUser}), Schema: (${f.schema}), Download URL: (), Scope: (${h(f.scope)}), ` +
     `Enroll Type: (${h(f.enrollType)}), File size: (${h(f.fileSize)}), CSP Count: (${h(f.cspCount)}), ` +
     `URI Count: (${h(f.uriCount)}), Action Requested: (${h(f.actionRequested)}), Model: (0x1), ` +
-    `Result:(${result}) ${describeHResult(f.hresult)}`
+    `Result:(${result}) ${text.endsWith('.') ? text : `${text}.`}`
   );
 }
 
