@@ -5,6 +5,14 @@
 type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
 const COMMANDS: Record<string, Command> = {
+  serve: {
+    summary: 'run the windc server (WinDC discovery, enrollment, OMA-DM, admin API)',
+    load: () => import('./serve.ts'),
+  },
+  migrate: {
+    summary: 'apply pending database migrations and report them',
+    load: () => import('./migrate.ts'),
+  },
   inspect: {
     summary: 'decode a SyncML message, WinDC document, result, 1224 alert, SOAP enrollment message or CSR',
     load: () => import('./inspect.ts'),

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { TlsMaterial } from '../pki/server-tls.ts';
 
 export interface AppOptions {
@@ -29,7 +29,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     logger: opts.logger,
     // Windows sends paths such as /EnrollmentServer/discovery.svc in varying case.
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
-    disableRequestLogging: true,
+    // Per-request access lines would double the log volume of the hot path; routes log what matters.
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
   });
   app.addContentTypeParser(XML_TYPES, { parseAs: 'string', bodyLimit: opts.maxBodyBytes }, (_req, body, done) =>
