@@ -17,7 +17,11 @@ export interface Clock {
   setTimer(delayMs: number, task: TimerTask): TimerHandle;
 }
 
-/** Real time. A delay of 0 still runs later (setTimeout 0), so a write is never processed inside its own command. */
+/**
+ * Real time. A delay of 0 still runs later (setTimeout 0), so a write is never processed inside its own command.
+ * Timers are unref'd: a device's refresh schedule must not keep a finished CLI or test process alive; a running
+ * device is kept alive by its session loop.
+ */
 export class SystemClock implements Clock {
   now(): number {
     return Date.now();

@@ -151,6 +151,15 @@ describe('DeclaredConfiguration: asynchronous processing', () => {
     assert.match(h.device.events.entries({ channel: 'Admin' }).at(-1)?.message ?? '', /has no property Colour/);
   });
 
+  it('a DestinationPath that climbs out of the sandbox fails its block with access denied', async () => {
+    const id = '0F1E2D3C-4B5A-4968-8776-655443322110';
+    const doc = fileDoc(id, { DestinationPath: 'C:\\..\\..\\escape.txt', Contents: 'x' });
+    send(h.ep, cmd.replace(docUri('Device', 'Complete', id), doc));
+    await settle(h);
+    assert.equal(stateOf(h.ep, id), 61);
+    assert.equal(result(h.ep, 'Device', 'Complete', id)?.blocks[0]?.status, '0x80070005');
+  });
+
   it('injected faults: an error fault gives 61, an infra fault 62, a pending fault holds state 3', async () => {
     h.device.configureFaults({ providers: [{ operation: 'Set', times: 1 }] });
     await apply();

@@ -76,7 +76,8 @@ export class DeclaredCspHandler implements CspHandler {
     const rec = docId && host ? this.live(op, docId) : undefined;
     const sameHost = rec && rec.host === host ? rec : undefined;
     // A completed delete keeps its result (operation Delete, state 70) for as long as the summary lists it.
-    const withTombstone = docId ? this.ctx.docs.get(op.account.id, addr.scope, docId) : undefined;
+    const any = docId ? this.ctx.docs.get(op.account.id, addr.scope, docId) : undefined;
+    const withResult = any?.result && any.host === host ? any : undefined;
     switch (shape) {
       case 'Host/*/Documents/{DocID}/Document':
         return this.document(op, host as HostKind, docId as string, rec);
@@ -85,8 +86,10 @@ export class DeclaredCspHandler implements CspHandler {
       case 'Host/*/Documents/{DocID}/BulkVariables/Value':
         return this.bulkVariables(op, sameHost);
       case 'Host/*/Results/{DocID}/Document':
-        if (!withTombstone?.result || withTombstone.host !== host) return { code: StatusCode.NOT_FOUND };
-        return { code: StatusCode.OK, value: buildResult(withTombstone.result), format: 'chr' };
+        if (!withResult?.result) return { code: StatusCode.NOT_FOUND };
+        return { code: StatusCode.OK, value: buildResult(withResult.result), format: 'chr' };
+      case 'Host/*/Results/{DocID}':
+        return withResult ? { code: StatusCode.OK, value: 'Document', format: 'node' } : { code: 404 };
       default:
         return this.interior(op, shape, addr, host, sameHost);
     }
@@ -301,9 +304,10 @@ export class DeclaredCspHandler implements CspHandler {
       case 'Host/*/Documents':
         return docs.map((d) => d.document.id);
       case 'Host/*/Results':
-        return docs.filter((d) => d.result).map((d) => d.document.id);
-      case 'Host/*/Results/{DocID}':
-        return rec?.result ? ['Document'] : [];
+        return this.ctx.docs
+          .list(op.account.id)
+          .filter((d) => d.result && d.scope === addr.scope && d.host === host)
+          .map((d) => d.document.id);
       case 'Host/*/Documents/{DocID}/Properties':
         return ['Abandoned'];
       case 'Host/*/Documents/{DocID}/BulkVariables':

@@ -4,6 +4,7 @@
  * subscribes to (state changes, sync requests).
  */
 import { settingLocUri } from '../../protocol/declared/index.ts';
+import type { AlertCommand } from '../../protocol/syncml/index.ts';
 import type { AccountInfo } from '../account.ts';
 import type { Clock } from '../clock.ts';
 import type { CspEngine } from '../csp/engine.ts';
@@ -85,7 +86,7 @@ export class DeclaredConfigurationService {
     return () => this.syncListeners.delete(listener);
   }
 
-  clientAlerts(accountId: string, nextCmdId: () => string) {
+  clientAlerts(accountId: string, nextCmdId: () => string): AlertCommand[] {
     return summaryAlert(this.docs, accountId, nextCmdId);
   }
 

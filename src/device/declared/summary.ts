@@ -11,7 +11,7 @@
  */
 
 import { buildSummary, type DocumentSummary, SCHEMA_VERSION } from '../../protocol/declared/index.ts';
-import { AlertCode, type AlertCommand, AlertType, typedAlert } from '../../protocol/syncml/index.ts';
+import { AlertCode, type AlertCommand, AlertType, alert } from '../../protocol/syncml/index.ts';
 import type { DocumentStore } from './documents.ts';
 
 export function summaries(docs: DocumentStore, accountId: string): DocumentSummary[] {
@@ -35,9 +35,8 @@ export function summaryAlert(docs: DocumentStore, accountId: string, nextCmdId: 
   if (list.length === 0) return [];
   for (const r of list) if (r.tombstone && !r.tombstone.reported) r.tombstone.reported = true;
   const data = buildSummary({ schema: SCHEMA_VERSION, documents: summaries(docs, accountId) });
-  const alert = typedAlert(nextCmdId(), AlertCode.CLIENT_EVENT, AlertType.DECLARED_CONFIGURATION_DOCUMENTS, data);
-  (alert.items[0] as { dataForm?: 'markup' }).dataForm = 'markup';
-  return [alert];
+  const meta = { type: AlertType.DECLARED_CONFIGURATION_DOCUMENTS };
+  return [alert(nextCmdId(), AlertCode.CLIENT_EVENT, [{ meta, data, dataForm: 'markup' }])];
 }
 
 /** The session that carried them completed: reported tombstones are dropped. */
