@@ -8,7 +8,7 @@
  * without reading a row. Only a report that differs takes the read-diff-write path, which writes just the
  * rows that differ and appends a transition only where checksum or state moved.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { StoreError } from '../errors.ts';
 import type { CheckIn, CheckInOutcome, DocumentReport, ReportChange } from '../reports.ts';
@@ -36,7 +36,7 @@ export function stateDigest(docs: Iterable<DocumentReport>): string {
         `${d.documentId}\0${d.scope ?? '\u0001'}\0${d.checksum ?? '\u0001'}\0${d.resultChecksum ?? '\u0001'}\0${d.state ?? ''}`,
     )
     .sort();
-  return createHash('sha256').update(lines.join('\0\0')).digest('base64url');
+  return hash('sha256', lines.join('\0\0'), 'base64url');
 }
 
 export interface ReportDiff {

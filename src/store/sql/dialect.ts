@@ -85,6 +85,10 @@ export function openSqlite(path: string): Kysely<Schema> {
   // loses at most the last transactions on power loss, the usual trade for a management server.
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = NORMAL');
+  // A checkpoint costs two fsyncs whatever its size, and at the default of 1000 pages a write-heavy server pays
+  // them every few hundred transactions, inside a commit. 10000 pages (about 40 MB of WAL) pays them a tenth
+  // as often; the WAL file is reused, not grown, after each checkpoint.
+  raw.pragma('wal_autocheckpoint = 10000');
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = ON');
   return new Kysely<Schema>({ dialect: new WindcSqliteDialect(cachingDatabase(raw)) });

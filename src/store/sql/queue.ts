@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Selectable, type SqlBool, sql } from 'kysely';
+import { type Kysely, type Selectable, type SqlBool, sql } from 'kysely';
 import { StoreError } from '../errors.ts';
 import type {
   CommandFilter,
@@ -17,7 +17,7 @@ import type {
 import { pageLimit } from '../types.ts';
 import { affected, atomic, type Ctx, chunks, fromJson, translate } from './context.ts';
 import { dequeue, recordReplies } from './delivery.ts';
-import type { CommandQueueTable } from './schema.ts';
+import type { CommandQueueTable, Schema } from './schema.ts';
 
 export const toCommand = (r: Selectable<CommandQueueTable>): QueuedCommand => ({
   id: r.id,
@@ -70,10 +70,11 @@ export class SqlQueue implements CommandQueue {
       last_session_seq: null,
       finished_at: null,
     }));
-    return atomic(this.ctx, async (db) => {
+    const parts = chunks(rows, 14);
+    const insertAll = async (db: Kysely<Schema>) => {
       const queued: EnqueueResult['queued'] = [];
       try {
-        for (const part of chunks(rows, 14)) {
+        for (const part of parts) {
           const inserted = await db
             .insertInto('command_queue')
             .values(part)
@@ -90,7 +91,9 @@ export class SqlQueue implements CommandQueue {
       const got = new Set(queued.map((q) => q.enrollmentId));
       queued.sort((a, b) => a.id - b.id);
       return { commandUuid, queued, skipped: targets.filter((t) => !got.has(t)) };
-    });
+    };
+    // One statement is atomic by itself; only a fan-out split over several needs a transaction around it.
+    return parts.length <= 1 ? insertAll(this.ctx.db) : atomic(this.ctx, insertAll);
   }
 
   dequeue(req: DequeueRequest): Promise<DequeueResult> {

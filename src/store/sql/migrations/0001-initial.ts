@@ -107,12 +107,13 @@ export async function up(db: Kysely<any>, backend: Backend): Promise<void> {
     .addCheckConstraint('command_queue_state', sql`state in ('queued', 'acked', 'cancelled', 'expired')`)
     .addCheckConstraint('command_queue_span', sql`cmd_span >= 1`)
     .execute();
-  // The dequeue path: only open rows, in sequence order, per enrollment. Acked history does not bloat it.
+  // The dequeue path (open rows of one enrollment in sequence order) as an equality prefix rather than a partial
+  // index: SQLite's planner, without ANALYZE statistics, does not prefer a partial index over a full one on the
+  // same columns, and would walk an enrollment's whole acked history on every dequeue.
   await db.schema
-    .createIndex('command_queue_open')
+    .createIndex('command_queue_by_enrollment')
     .on('command_queue')
-    .columns(['enrollment_id', 'id'])
-    .where(sql.ref('state'), '=', sql.lit('queued'))
+    .columns(['enrollment_id', 'state', 'id'])
     .execute();
   await db.schema
     .createIndex('command_queue_dedupe')
@@ -122,7 +123,6 @@ export async function up(db: Kysely<any>, backend: Backend): Promise<void> {
     .where(sql<boolean>`state = 'queued' and dedupe_key is not null`)
     .execute();
   await db.schema.createIndex('command_queue_uuid').on('command_queue').column('command_uuid').execute();
-  await db.schema.createIndex('command_queue_history').on('command_queue').columns(['enrollment_id', 'id']).execute();
   await db.schema.createIndex('command_queue_finished').on('command_queue').column('finished_at').execute();
 
   // One row per (command, session) delivery. The key is exactly what a Status or Results carries back
@@ -271,7 +271,6 @@ export async function up(db: Kysely<any>, backend: Backend): Promise<void> {
   await db.schema
     .createIndex('webhook_deliveries_due')
     .on('webhook_deliveries')
-    .columns(['next_attempt_at', 'id'])
-    .where(sql.ref('state'), '=', sql.lit('pending'))
+    .columns(['state', 'next_attempt_at', 'id'])
     .execute();
 }
