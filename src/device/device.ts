@@ -69,7 +69,7 @@ export class Device {
   private readonly accounts = new Map<string, AccountInfo>();
   private readonly persister: Persister;
   private readonly unenrollListeners = new Set<Listener<AccountInfo>>();
-  private identityValue: DeviceIdentity;
+  readonly identity: DeviceIdentity;
   private settings: DeviceSettings;
 
   private constructor(
@@ -77,7 +77,7 @@ export class Device {
     json: DeviceJson,
     options: DeviceOptions,
   ) {
-    this.identityValue = json.identity;
+    this.identity = json.identity;
     this.settings = {
       delays: { ...json.settings.delays, ...options.delays },
       faults: options.faults ?? json.settings.faults,
@@ -94,7 +94,7 @@ export class Device {
     const now = () => this.clock.now();
     this.engine = new CspEngine({
       store: this.store,
-      standard: { identity: this.identityValue, now },
+      standard: { identity: this.identity, now },
       ownership: this.ownership,
       events: this.events,
       now,
@@ -105,7 +105,7 @@ export class Device {
       faults: this.faults,
       events: this.events,
       clock: this.clock,
-      identity: this.identityValue,
+      identity: this.identity,
       ownership: this.ownership,
       delays: this.settings.delays,
       account: (id) => this.accounts.get(id),
@@ -131,7 +131,10 @@ export class Device {
       changed: (rec) => this.persister.markDoc(rec),
       removed: (rec) => this.persister.markDocRemoved(rec),
     });
-    for (const a of json.accounts) this.accounts.set(a.id ?? '', accountInfo(a));
+    for (const config of json.accounts) {
+      const a = accountInfo(config);
+      this.accounts.set(a.id, a);
+    }
   }
 
   /** A new device in `dir`, which must not hold one already. */
@@ -180,10 +183,6 @@ export class Device {
     await this.sandbox.init();
     await this.events.load();
     this.declared.restore(records);
-  }
-
-  get identity(): DeviceIdentity {
-    return this.identityValue;
   }
 
   /** Where the networking half keeps the enrollment key, client certificate and trusted root. */
@@ -236,7 +235,7 @@ export class Device {
     return new ManagementEndpoint(a, {
       engine: this.engine,
       declared: this.declared,
-      identity: () => this.identityValue,
+      identity: () => this.identity,
     });
   }
 
@@ -316,7 +315,7 @@ export class Device {
   private toJson(): DeviceJson {
     return {
       format: 1,
-      identity: this.identityValue,
+      identity: this.identity,
       settings: this.settings,
       accounts: this.accountList().map(accountConfig),
     };

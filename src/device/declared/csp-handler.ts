@@ -43,6 +43,15 @@ export interface HandlerHooks {
 
 const ROOT = 'declaredconfiguration';
 
+/** How the configuration manager names commands on this CSP; seed 001 shows "SetValue: from Replace". */
+const DECLARED_COMMAND_TYPE: Readonly<Record<CspOperation['command'], string>> = {
+  Add: 'SetValue: from Add',
+  Replace: 'SetValue: from Replace',
+  Delete: 'Delete',
+  Exec: 'Execute',
+  Get: 'GetValue',
+};
+
 function hostOf(addr: NodeAddress): HostKind | undefined {
   const h = addr.segments[2]?.toLowerCase();
   return HOST_KINDS.find((k) => k.toLowerCase() === h);
@@ -89,7 +98,7 @@ export class DeclaredCspHandler implements CspHandler {
         if (!withResult?.result) return { code: StatusCode.NOT_FOUND };
         return { code: StatusCode.OK, value: buildResult(withResult.result), format: 'chr' };
       case 'Host/*/Results/{DocID}':
-        return withResult ? { code: StatusCode.OK, value: 'Document', format: 'node' } : { code: 404 };
+        return withResult ? { code: StatusCode.OK, value: 'Document', format: 'node' } : this.missing(op);
       default:
         return this.interior(op, shape, addr, host, sameHost);
     }
@@ -118,12 +127,19 @@ export class DeclaredCspHandler implements CspHandler {
         sourceId: op.account.id,
         enrollmentName: op.account.enrollmentName,
         cspName: 'DeclaredConfiguration',
-        commandType: op.command === 'Replace' ? 'SetValue: from Replace' : op.command,
+        commandType: DECLARED_COMMAND_TYPE[op.command],
         locUri: op.locUri,
         hresult,
       });
     }
     return { code, hresult };
+  }
+
+  /** The document a node belongs to does not exist: Windows' "file not found", logged for writes. */
+  private missing(op: CspOperation): ItemOutcome {
+    return op.command === 'Get'
+      ? { code: StatusCode.NOT_FOUND }
+      : this.fail(op, StatusCode.NOT_FOUND, HResult.FILE_NOT_FOUND);
   }
 
   private log(channel: 'Admin', level: 'Error', f: Parameters<typeof declaredCommandFailure>[0]): void {
@@ -142,7 +158,7 @@ export class DeclaredCspHandler implements CspHandler {
 
   private document(op: CspOperation, host: HostKind, docId: string, rec: DocumentRecord | undefined): ItemOutcome {
     if (op.command === 'Get') {
-      return rec && rec.host === host ? { code: StatusCode.OK, value: rec.text, format: 'chr' } : { code: 404 };
+      return rec && rec.host === host ? { code: StatusCode.OK, value: rec.text, format: 'chr' } : this.missing(op);
     }
     if (op.command === 'Delete') return this.remove(op, rec && rec.host === host ? rec : undefined);
     if (op.command === 'Add' && rec) return this.fail(op, StatusCode.ALREADY_EXISTS, HResult.ALREADY_EXISTS);
@@ -198,7 +214,7 @@ export class DeclaredCspHandler implements CspHandler {
   }
 
   private abandoned(op: CspOperation, rec: DocumentRecord | undefined): ItemOutcome {
-    if (!rec) return op.command === 'Get' ? { code: StatusCode.NOT_FOUND } : this.fail(op, 404, HResult.FILE_NOT_FOUND);
+    if (!rec) return this.missing(op);
     if (op.command === 'Get') return { code: StatusCode.OK, value: rec.abandoned ? '1' : '0', format: 'int' };
     let value = '0';
     if (op.command !== 'Delete') {
@@ -232,7 +248,7 @@ export class DeclaredCspHandler implements CspHandler {
   }
 
   private bulkVariables(op: CspOperation, rec: DocumentRecord | undefined): ItemOutcome {
-    if (!rec) return op.command === 'Get' ? { code: StatusCode.NOT_FOUND } : this.fail(op, 404, HResult.FILE_NOT_FOUND);
+    if (!rec) return this.missing(op);
     if (op.command === 'Get') {
       return rec.bulkVariables === undefined
         ? { code: StatusCode.NOT_FOUND }
@@ -276,7 +292,7 @@ export class DeclaredCspHandler implements CspHandler {
     const perDoc = shape.includes('{DocID}');
     if (perDoc && !rec && op.command !== 'Add') return { code: StatusCode.NOT_FOUND };
     if (op.command === 'Add') {
-      if (shape === 'Host/*/Documents/{DocID}') return rec ? { code: StatusCode.ALREADY_EXISTS } : { code: 200 };
+      if (shape === 'Host/*/Documents/{DocID}') return { code: rec ? StatusCode.ALREADY_EXISTS : StatusCode.OK };
       return perDoc && !rec ? { code: StatusCode.NOT_FOUND } : { code: StatusCode.ALREADY_EXISTS };
     }
     if (op.command === 'Delete') return this.deleteInterior(op, shape, addr, host, rec);

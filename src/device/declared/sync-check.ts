@@ -87,7 +87,7 @@ export function syncCheck(input: SyncCheckInput): SyncCheck {
           sourceId: input.account.id,
           enrollmentName: input.account.enrollmentName,
           cspName: 'DeclaredConfiguration',
-          commandType: input.command === 'Replace' ? 'SetValue: from Replace' : 'SetValue: from Add',
+          commandType: `SetValue: from ${input.command}`,
           locUri: input.locUri,
           hresult,
         }),
