@@ -1,6 +1,7 @@
 /**
  * The two halves of the wire contract: handing queued commands CmdIDs in a message, and resolving the device's
- * Status/Results back to rows. Both run inside a transaction opened by the caller (see SqlQueue).
+ * Status/Results back to rows. Both run inside a transaction opened by the caller (see SqlQueue), once per
+ * server message, so like the check-in their statements are prebuilt text (see prebuilt.ts).
  */
 import { StoreError } from '../errors.ts';
 import type {
@@ -13,7 +14,9 @@ import type {
   RecordRepliesResult,
   Reply,
 } from '../queue.ts';
+import type { Backend } from '../store.ts';
 import { type Ctx, chunks, fromJson, toJson } from './context.ts';
+import { list, prebuilt, rows, run } from './prebuilt.ts';
 import type { CommandState } from './schema.ts';
 
 const DEFAULT_LIMIT = 50;
@@ -22,28 +25,60 @@ function positiveInt(name: string, n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new StoreError('INVALID', `${name} must be a positive integer, got ${n}`);
 }
 
-export async function dequeue(ctx: Ctx, req: DequeueRequest): Promise<DequeueResult> {
+/** Open rows of the enrollment not yet carried in this session, oldest first. */
+function eligible(backend: Backend, what: string, lock: boolean): string {
+  return prebuilt(
+    backend,
+    `queue:eligible:${what}:${lock}`,
+    (p) =>
+      `select ${what} from command_queue where enrollment_id = ${p()} and state = 'queued'
+       and (last_session_seq is null or last_session_seq < ${p()}) order by id limit ${p()}` +
+      // Concurrent callers (two processes, a retried request) each get rows nobody else holds, and never wait.
+      (lock && backend === 'postgres' ? ' for update skip locked' : ''),
+  );
+}
+
+/**
+ * Whether `dequeue` would find anything, without a transaction. Most server messages have nothing queued, and
+ * on SQLite a claiming transaction takes the database's write lock even when it then finds nothing.
+ */
+export async function anyEligible(ctx: Ctx, req: DequeueRequest): Promise<boolean> {
+  const r = await run(ctx.db, eligible(ctx.backend, 'id', false), [req.enrollmentId, req.sessionSeq, 1]);
+  return r.rows.length > 0;
+}
+
+export function validateDequeue(req: DequeueRequest): number {
   positiveInt('firstCmdId', req.firstCmdId);
   positiveInt('msgId', req.msgId);
   positiveInt('sessionSeq', req.sessionSeq);
   const limit = req.limit ?? DEFAULT_LIMIT;
   positiveInt('limit', limit);
-  const { db } = ctx;
-  const candidates = await db
-    .selectFrom('command_queue as q')
-    .select(['q.id', 'q.command_uuid', 'q.payload', 'q.cmd_span', 'q.loc_uri', 'q.attempts'])
-    .where('q.enrollment_id', '=', req.enrollmentId)
-    .where('q.state', '=', 'queued')
-    // Not yet carried in this session. This must be a column of the row itself, not a NOT EXISTS over the
-    // deliveries: when a concurrent dequeue commits first, PostgreSQL re-checks a locked row's own columns
-    // against its newest version, but evaluates subqueries on the statement's older snapshot, which would
-    // hand the same command out twice (the unique index on deliveries catches it, as an error).
-    .where((eb) => eb.or([eb('q.last_session_seq', 'is', null), eb('q.last_session_seq', '<', req.sessionSeq)]))
-    .orderBy('q.id')
-    .limit(limit)
-    // Concurrent callers (two processes, or a retried request) each get rows nobody else holds, and never wait.
-    .$if(ctx.backend === 'postgres', (q) => q.forUpdate().skipLocked())
-    .execute();
+  return limit;
+}
+
+interface Candidate {
+  id: number;
+  command_uuid: string;
+  payload: string;
+  cmd_span: number;
+  loc_uri: string | null;
+  attempts: number;
+}
+
+export async function dequeue(ctx: Ctx, req: DequeueRequest): Promise<DequeueResult> {
+  const limit = validateDequeue(req);
+  const { db, backend } = ctx;
+  // Eligibility is judged on columns of the row itself (last_session_seq), never by a NOT EXISTS over the
+  // deliveries: when a concurrent dequeue commits first, PostgreSQL re-checks a locked row's own columns
+  // against its newest version but evaluates subqueries on the statement's older snapshot, which would hand
+  // the same command out twice (the unique index on deliveries then fails the transaction).
+  const candidates = (
+    await run<Candidate>(db, eligible(backend, 'id, command_uuid, payload, cmd_span, loc_uri, attempts', true), [
+      req.enrollmentId,
+      req.sessionSeq,
+      limit,
+    ])
+  ).rows;
   if (candidates.length === 0) return { commands: [], nextCmdId: req.firstCmdId };
 
   const now = ctx.now();
@@ -78,27 +113,38 @@ export async function dequeue(ctx: Ctx, req: DequeueRequest): Promise<DequeueRes
       .execute();
   }
   if (commands.length > 0) {
-    const deliveries = commands.map((c) => ({
-      enrollment_id: req.enrollmentId,
-      session_seq: req.sessionSeq,
-      msg_id: req.msgId,
-      cmd_id: c.cmdId,
-      cmd_span: c.cmdSpan,
-      queue_id: c.id,
-      delivered_at: now,
-    }));
-    for (const part of chunks(deliveries, 7)) await db.insertInto('command_deliveries').values(part).execute();
-    await db
-      .updateTable('command_queue')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1), last_delivered_at: now, last_session_seq: req.sessionSeq }))
-      .where(
-        'id',
-        'in',
-        commands.map((c) => c.id),
-      )
-      .execute();
+    const n = commands.length;
+    const deliver = prebuilt(
+      backend,
+      `queue:deliver:${n}`,
+      (p) =>
+        `insert into command_deliveries (enrollment_id, session_seq, msg_id, cmd_id, cmd_span, queue_id, delivered_at)
+         values ${rows(p, n, 7)}`,
+    );
+    await run(
+      db,
+      deliver,
+      commands.flatMap((c) => [req.enrollmentId, req.sessionSeq, req.msgId, c.cmdId, c.cmdSpan, c.id, now]),
+    );
+    const mark = prebuilt(
+      backend,
+      `queue:mark:${n}`,
+      (p) =>
+        `update command_queue set attempts = attempts + 1, last_delivered_at = ${p()}, last_session_seq = ${p()}
+         where id in (${list(p, n)})`,
+    );
+    await run(db, mark, [now, req.sessionSeq, ...commands.map((c) => c.id)]);
   }
   return { commands, nextCmdId: cmdId };
+}
+
+interface LockedRow {
+  id: number;
+  command_uuid: string;
+  state: CommandState;
+  status: number | null;
+  item_statuses: string | null;
+  results: string | null;
 }
 
 interface DeliveryRef {
@@ -119,13 +165,14 @@ export async function recordReplies(
 ): Promise<RecordRepliesResult> {
   const { db } = ctx;
   const msgRefs = [...new Set(input.replies.map((r) => r.msgRef))];
-  const refs = await db
-    .selectFrom('command_deliveries')
-    .select(['msg_id', 'cmd_id', 'cmd_span', 'queue_id'])
-    .where('enrollment_id', '=', input.enrollmentId)
-    .where('session_seq', '=', input.sessionSeq)
-    .where('msg_id', 'in', msgRefs)
-    .execute();
+  const resolveSql = prebuilt(
+    ctx.backend,
+    `queue:resolve:${msgRefs.length}`,
+    (p) =>
+      `select msg_id, cmd_id, cmd_span, queue_id from command_deliveries
+       where enrollment_id = ${p()} and session_seq = ${p()} and msg_id in (${list(p, msgRefs.length)})`,
+  );
+  const refs = (await run<DeliveryRef>(db, resolveSql, [input.enrollmentId, input.sessionSeq, ...msgRefs])).rows;
   const byMsg = new Map<number, DeliveryRef[]>();
   for (const d of refs) byMsg.set(d.msg_id, [...(byMsg.get(d.msg_id) ?? []), d]);
 
@@ -145,22 +192,28 @@ export async function recordReplies(
 
   // Locked in id order, the same order every writer uses, so two acks for one enrollment cannot deadlock.
   const ids = [...perRow.keys()].sort((a, b) => a - b);
-  const rows = [];
+  const locked: LockedRow[] = [];
   for (const part of chunks(ids, 1)) {
-    rows.push(
-      ...(await db
-        .selectFrom('command_queue')
-        .select(['id', 'command_uuid', 'state', 'status', 'item_statuses', 'results'])
-        .where('id', 'in', part)
-        .orderBy('id')
-        .$if(ctx.backend === 'postgres', (q) => q.forUpdate())
-        .execute()),
+    const lockSql = prebuilt(
+      ctx.backend,
+      `queue:lock:${part.length}`,
+      (p) =>
+        `select id, command_uuid, state, status, item_statuses, results from command_queue
+         where id in (${list(p, part.length)}) order by id${ctx.backend === 'postgres' ? ' for update' : ''}`,
     );
+    locked.push(...(await run<LockedRow>(db, lockSql, part)).rows);
   }
+  const updateSql = prebuilt(
+    ctx.backend,
+    'queue:reply',
+    (p) =>
+      `update command_queue set state = ${p()}, status = ${p()}, item_statuses = ${p()}, results = ${p()},
+       finished_at = coalesce(${p()}, finished_at) where id = ${p()}`,
+  );
 
   const now = ctx.now();
   const matched: (MatchedReply & { index: number })[] = [];
-  for (const row of rows) {
+  for (const row of locked) {
     const { delivery, replies } = perRow.get(row.id)!;
     const statuses = (fromJson(row.item_statuses) as RecordedStatus[] | null) ?? [];
     const results = (fromJson(row.results) as RecordedResults[] | null) ?? [];
@@ -184,17 +237,14 @@ export async function recordReplies(
       }
       matched.push({ reply, queueId: row.id, commandUuid: row.command_uuid, acked, index });
     }
-    await db
-      .updateTable('command_queue')
-      .set({
-        state,
-        status,
-        item_statuses: statuses.length > 0 ? toJson(statuses) : null,
-        results: results.length > 0 ? toJson(results) : null,
-        ...(finishedAt !== undefined ? { finished_at: finishedAt } : {}),
-      })
-      .where('id', '=', row.id)
-      .execute();
+    await run(db, updateSql, [
+      state,
+      status,
+      statuses.length > 0 ? toJson(statuses) : null,
+      results.length > 0 ? toJson(results) : null,
+      finishedAt ?? null,
+      row.id,
+    ]);
   }
   matched.sort((a, b) => a.index - b.index);
   return { matched: matched.map(({ index: _, ...m }) => m), unmatched };

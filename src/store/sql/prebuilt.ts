@@ -32,6 +32,11 @@ export function rows(param: () => string, rowCount: number, columns: number): st
   return Array.from({ length: rowCount }, () => `(${Array.from({ length: columns }, param).join(', ')})`).join(', ');
 }
 
+/** `?, ?, …` for an IN list. */
+export function list(param: () => string, count: number): string {
+  return Array.from({ length: count }, param).join(', ');
+}
+
 export function run<R>(db: Kysely<Schema>, text: string, params: readonly unknown[]): Promise<QueryResult<R>> {
   return db.executeQuery<R>(CompiledQuery.raw(text, [...params]));
 }

@@ -16,7 +16,7 @@ import type {
 } from '../queue.ts';
 import { pageLimit } from '../types.ts';
 import { affected, atomic, type Ctx, chunks, fromJson, translate } from './context.ts';
-import { dequeue, recordReplies } from './delivery.ts';
+import { anyEligible, dequeue, recordReplies, validateDequeue } from './delivery.ts';
 import type { CommandQueueTable, Schema } from './schema.ts';
 
 export const toCommand = (r: Selectable<CommandQueueTable>): QueuedCommand => ({
@@ -96,7 +96,11 @@ export class SqlQueue implements CommandQueue {
     return parts.length <= 1 ? insertAll(this.ctx.db) : atomic(this.ctx, insertAll);
   }
 
-  dequeue(req: DequeueRequest): Promise<DequeueResult> {
+  async dequeue(req: DequeueRequest): Promise<DequeueResult> {
+    validateDequeue(req);
+    if (!this.ctx.db.isTransaction && !(await anyEligible(this.ctx, req))) {
+      return { commands: [], nextCmdId: req.firstCmdId };
+    }
     return atomic(this.ctx, (db) => dequeue({ ...this.ctx, db }, req));
   }
 
