@@ -2,6 +2,7 @@ export type * from './admin.ts';
 export type * from './assignments.ts';
 export type * from './certificates.ts';
 export * from './config.ts';
+export type * from './credentials.ts';
 export type * from './devices.ts';
 export type * from './documents.ts';
 export * from './errors.ts';

@@ -6,6 +6,7 @@ import { describe } from 'node:test';
 import { adminSuite } from './suite/admin.ts';
 import { certificatesSuite } from './suite/certificates.ts';
 import { concurrencySuite } from './suite/concurrency.ts';
+import { credentialsSuite } from './suite/credentials.ts';
 import { devicesSuite } from './suite/devices.ts';
 import { documentsSuite } from './suite/documents.ts';
 import type { StoreHarness } from './suite/harness.ts';
@@ -27,6 +28,7 @@ export function conformance(name: string, harness: StoreHarness): void {
     documentsSuite(harness);
     reportsSuite(harness);
     adminSuite(harness);
+    credentialsSuite(harness);
     transactionsSuite(harness);
     concurrencySuite(harness);
   });

@@ -195,6 +195,28 @@ export interface WebhookDeliveriesTable {
   finished_at: number | null;
 }
 
+export interface EnrollmentSecretsTable {
+  id: Id;
+  name: string;
+  secret_hash: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+  last_used_at: number | null;
+  use_count: ColumnType<number, number | undefined, number>;
+}
+
+export interface DeviceCredentialsTable {
+  enrollment_id: number;
+  device_name: string;
+  device_secret_digest: string;
+  device_nonce: string;
+  server_name: string;
+  server_secret: string;
+  server_nonce: string;
+  created_at: number;
+}
+
 export interface Schema {
   devices: DevicesTable;
   enrollments: EnrollmentsTable;
@@ -215,4 +237,6 @@ export interface Schema {
   audit_log: AuditLogTable;
   admin_tokens: AdminTokensTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  enrollment_secrets: EnrollmentSecretsTable;
+  device_credentials: DeviceCredentialsTable;
 }

@@ -5,6 +5,7 @@ import { SqlAudit, SqlTokens, SqlWebhooks } from './admin.ts';
 import { SqlAssignments } from './assignments.ts';
 import { SqlCertificates } from './certificates.ts';
 import { atomic, type Ctx } from './context.ts';
+import { SqlDeviceCredentials, SqlEnrollmentSecrets } from './credentials.ts';
 import { SqlDevices } from './devices.ts';
 import { SqlDocuments } from './documents.ts';
 import { MIGRATION_LOCK_TABLE, MIGRATION_NAMES, MIGRATION_TABLE, migrationProvider } from './migrations/index.ts';
@@ -25,6 +26,8 @@ class SqlStoreTx implements StoreTx {
   readonly audit: SqlAudit;
   readonly tokens: SqlTokens;
   readonly webhooks: SqlWebhooks;
+  readonly secrets: SqlEnrollmentSecrets;
+  readonly deviceCredentials: SqlDeviceCredentials;
 
   constructor(protected readonly ctx: Ctx) {
     this.backend = ctx.backend;
@@ -38,6 +41,8 @@ class SqlStoreTx implements StoreTx {
     this.audit = new SqlAudit(ctx);
     this.tokens = new SqlTokens(ctx);
     this.webhooks = new SqlWebhooks(ctx);
+    this.secrets = new SqlEnrollmentSecrets(ctx);
+    this.deviceCredentials = new SqlDeviceCredentials(ctx);
   }
 
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
