@@ -16,7 +16,7 @@ export interface OpenStoreOptions extends StoreSettings {
   migrate?: 'apply' | 'verify' | 'none' | undefined;
   /** PostgreSQL: schema to work in, first on the search_path. Tests use a throwaway one. */
   schema?: string | undefined;
-  /** PostgreSQL: connections per process. */
+  /** PostgreSQL: connections per process for durable writes (default 10); check-ins get a pool half as big. */
   poolSize?: number | undefined;
   /** The clock; tests pin it. */
   now?: (() => EpochMs) | undefined;

@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { StoreError } from '../errors.ts';
 import type { Delivery } from '../queue.ts';
 import type { ArrivalOutcome, MessageArrival, SessionState, SessionStore } from '../sessions.ts';
 import { affected, atomic, type Ctx, translate } from './context.ts';
@@ -50,7 +51,10 @@ export class SqlSessions implements SessionStore {
     }
   }
 
-  arrive(input: MessageArrival): Promise<ArrivalOutcome> {
+  async arrive(input: MessageArrival): Promise<ArrivalOutcome> {
+    if (!Number.isInteger(input.msgId) || input.msgId < 1) {
+      throw new StoreError('INVALID', `MsgID must be a positive integer, got ${input.msgId}`);
+    }
     return atomic(this.ctx, async (db) => {
       let row = await this.#lockRow(db, input.enrollmentId);
       if (!row) {
