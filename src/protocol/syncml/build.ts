@@ -138,9 +138,10 @@ function metinf(name: string, v: string | number | undefined): string {
 
 function meta(m: Meta | undefined): string {
   if (!m) return '';
+  const format = metinf('Format', m.format);
+  const type = metinf('Type', m.type);
   let s =
-    metinf('Format', m.format) +
-    metinf('Type', m.type) +
+    (m.typeFirst ? type + format : format + type) +
     metinf('Mark', m.mark) +
     metinf('Size', m.size) +
     metinf('Version', m.version) +

@@ -6,8 +6,10 @@
  *   Every failure is a `SyncMLError` (a ProtocolError) carrying the header and failing command when known.
  * - Encode: `buildSyncML`, `buildCommand`: deterministic, DTD element order, refusing what would not decode back.
  * - Codes: `StatusCode`, `AlertCode`, `AlertType`, `describeStatus`, `describeAlert`.
+ * - Auth: `md5Digest`, `md5Cred` (syncml:auth-md5, the nonce hashed as bytes).
  * - Replies: `replyHeader`, `statusForHeader`, `statusFor`, `itemStatuses`, `resultsFor`, `md5Challenge`...
  */
+export * from './auth.ts';
 export * from './build.ts';
 export * from './codes.ts';
 export * from './error.ts';

@@ -36,6 +36,11 @@ export interface Meta {
   maxObjSize?: number;
   /** Experimental meta information, kept verbatim. */
   emi?: string[];
+  /**
+   * Type is written before Format. Windows orders its generic alerts that way (the 26200 unenrollment 1226:
+   * Type, Format, Mark) although the MetInf DTD lists Format first, as its Cred does.
+   */
+  typeFirst?: true;
 }
 
 /** Attributes in the Microsoft MDM namespace on a Data element, by local name (e.g. `originalerror`). */

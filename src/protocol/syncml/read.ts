@@ -163,6 +163,7 @@ export function byteCount(el: XmlElement): number {
 
 export function readMeta(el: XmlElement, ctx: ReadContext): Meta {
   const m: Meta = {};
+  let typeAt = false;
   for (const c of elementsOf(el, ctx, METINF_NS)) {
     switch (c.local) {
       case 'Format':
@@ -170,6 +171,7 @@ export function readMeta(el: XmlElement, ctx: ReadContext): Meta {
         break;
       case 'Type':
         m.type = once(m.type, c, el, token);
+        if (m.format === undefined) typeAt = true;
         break;
       case 'Mark':
         m.mark = once(m.mark, c, el, token);
@@ -196,6 +198,7 @@ export function readMeta(el: XmlElement, ctx: ReadContext): Meta {
         unexpected(c, el);
     }
   }
+  if (typeAt && m.format !== undefined) m.typeFirst = true;
   return m;
 }
 

@@ -58,6 +58,26 @@ describe('syncml build: element order', () => {
     );
   });
 
+  it('Meta with typeFirst writes Type before Format, as Windows orders its 1226 alerts, and decodes back', () => {
+    const alert: SyncMLCommand = {
+      kind: 'Alert',
+      cmdId: '4',
+      code: 1226,
+      items: [{ meta: { type: 't', format: 'int', mark: 'critical', typeFirst: true }, data: '1' }],
+    };
+    const xml = buildCommand(alert);
+    assert.match(
+      xml,
+      new RegExp(`<Meta><Type ${M}>t</Type><Format ${M}>int</Format><Mark ${M}>critical</Mark></Meta>`),
+    );
+    assertRoundTrip(message([alert]));
+    const plain = parseSyncML(buildSyncML(message([{ ...alert, items: [{ meta: { type: 't', format: 'int' } }] }])));
+    assert.deepEqual(plain.commands[0]?.kind === 'Alert' && plain.commands[0].items[0]?.meta, {
+      type: 't',
+      format: 'int',
+    });
+  });
+
   it('Status: CmdID, MsgRef, CmdRef, Cmd, TargetRef*, SourceRef*, Cred, Chal, Data, Item*', () => {
     const xml = buildCommand({
       kind: 'Status',

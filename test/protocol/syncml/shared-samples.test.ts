@@ -78,7 +78,7 @@ describe('syncml: reference examples (shared/fixtures/reference)', () => {
       kind: 'Alert',
       cmdId: '1',
       code: 1224,
-      items: [{ meta: { type: AlertType.LOGIN_STATUS, format: 'chr' }, data: 'user' }],
+      items: [{ meta: { type: AlertType.LOGIN_STATUS, format: 'chr', typeFirst: true }, data: 'user' }],
     });
   });
 
@@ -112,7 +112,10 @@ describe('syncml: reference examples (shared/fixtures/reference)', () => {
   it('oma-security-5.3.1: single-quoted namespace, MD5 Cred (Type before Format), MaxMsgSize', { skip }, () => {
     const m = parseSyncML(ref('oma-security-5.3.1-md5-cred'));
     assert.deepEqual(m.header.source, { locUri: 'IMEI:493005100592800', locName: 'Bruce1' });
-    assert.deepEqual(m.header.cred, { meta: { type: 'syncml:auth-md5', format: 'b64' }, data: '18EA3F' });
+    assert.deepEqual(m.header.cred, {
+      meta: { type: 'syncml:auth-md5', format: 'b64', typeFirst: true },
+      data: '18EA3F',
+    });
     assert.deepEqual(m.header.meta, { maxMsgSize: 5000 });
     assert.deepEqual([nth(m, 0, 'Alert').cmdId, nth(m, 0, 'Alert').code], ['1', 1201]);
     assertRoundTrip(m);
@@ -284,7 +287,11 @@ describe('syncml: captures and Learn samples (shared/research/samples)', () => {
     assert.equal(unenroll.header.sessionId, '2');
     const alert = nth(unenroll, 2, 'Alert');
     assert.deepEqual([alert.cmdId, alert.code], ['4', 1226]);
-    assert.deepEqual(alert.items[0]?.meta, { type: AlertType.UNENROLLMENT_USER_REQUEST, format: 'int' });
+    assert.deepEqual(alert.items[0]?.meta, {
+      type: AlertType.UNENROLLMENT_USER_REQUEST,
+      format: 'int',
+      typeFirst: true,
+    });
     assert.equal(nth(unenroll, 3, 'Replace').cmdId, '5');
     assertRoundTrip(unenroll);
   });
