@@ -1,10 +1,14 @@
 export * from './base64.ts';
+export * from './c14n.ts';
 export * from './csr.ts';
 export * from './csr-build.ts';
 export * from './discover.ts';
+export * from './dsig.ts';
+export * from './dsig-sign.ts';
 export * from './envelope.ts';
 export * from './fault.ts';
 export * from './namespaces.ts';
+export * from './pkcs7.ts';
 export * from './provisioning.ts';
 export * from './provisioning-mdm.ts';
 export { findElementById, outerXml } from './read.ts';

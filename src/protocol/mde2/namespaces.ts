@@ -46,6 +46,8 @@ export const TOKEN_TYPES = {
 export const VALUE_TYPES = {
   pkcs10: 'http://schemas.microsoft.com/windows/pki/2009/01/enrollment#PKCS10',
   pkcs7: 'http://schemas.microsoft.com/windows/pki/2009/01/enrollment#PKCS7',
+  /** How Learn's certificate-renewal example labels the Renew token; accepted beside the MS-WSTEP spelling. */
+  pkcs7Wsse: 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd#PKCS7',
   provisionDoc: 'http://schemas.microsoft.com/5.0.0.0/ConfigurationManager/Enrollment/DeviceEnrollmentProvisionDoc',
   /** Federated token from the STS; also what MS-MDE2 §4.3.1.3 prints for a certificate token. */
   userToken: 'http://schemas.microsoft.com/5.0.0.0/ConfigurationManager/Enrollment/DeviceEnrollmentUserToken',

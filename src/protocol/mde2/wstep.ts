@@ -61,7 +61,12 @@ export function readRequestSecurityToken(input: string | SoapEnvelope): RequestS
 
   const bst = requireChild(rst, 'BinarySecurityToken', WSSE);
   const valueType = attrNs(bst, 'ValueType')?.trim() ?? '';
-  const format = valueType === VALUE_TYPES.pkcs10 ? 'PKCS10' : valueType === VALUE_TYPES.pkcs7 ? 'PKCS7' : undefined;
+  const format =
+    valueType === VALUE_TYPES.pkcs10
+      ? 'PKCS10'
+      : valueType === VALUE_TYPES.pkcs7 || valueType === VALUE_TYPES.pkcs7Wsse
+        ? 'PKCS7'
+        : undefined;
   if (!format) failAt('SOAP_BAD_VALUE', `BinarySecurityToken ValueType "${valueType}" is not PKCS10 or PKCS7`, bst);
   const der = decodeBase64(trimmedText(bst), 'CSR_MALFORMED', `${format} request`, MAX_REQUEST_TOKEN);
 
