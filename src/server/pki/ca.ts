@@ -1,4 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, randomBytes, X509Certificate } from 'node:crypto';
+import { buildClientCertificate, type IssuerTemplate, issuerTemplate } from './client-cert.ts';
 import { webcrypto, x509 } from './crypto.ts';
 
 /** What the store keeps about every certificate windc issues. */
@@ -20,7 +21,6 @@ export interface CaMaterial {
 }
 
 const RSA_SHA256 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
-const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 // Backdating absorbs clock skew between the server and devices that check notBefore strictly.
 const BACKDATE_MS = 5 * 60 * 1000;
@@ -34,6 +34,7 @@ export class CertificateAuthority {
   readonly certPem: string;
   private readonly signingKey: webcrypto.CryptoKey;
   private readonly keyPem: string;
+  private template: IssuerTemplate | undefined;
 
   private constructor(cert: x509.X509Certificate, signingKey: webcrypto.CryptoKey, keyPem: string) {
     this.cert = cert;
@@ -92,7 +93,8 @@ export class CertificateAuthority {
 
   /**
    * Certifies a device's public key for TLS client authentication. The subject carries the DeviceID; the
-   * caller has already verified the CSR signature, so possession of the key is proven.
+   * caller has already verified the CSR signature, so possession of the key is proven. This runs once per
+   * enrollment, so it takes the direct DER path of client-cert.ts rather than the general builder below.
    */
   async issueClientCertificate(params: {
     publicKey: x509.PublicKey | ArrayBuffer | Uint8Array;
@@ -100,17 +102,26 @@ export class CertificateAuthority {
     validityDays: number;
     now?: Date;
   }): Promise<IssuedCertificate> {
-    return this.issue({
-      publicKey: params.publicKey,
-      subject: `CN=${escapeDnValue(params.deviceId)}`,
-      validityDays: params.validityDays,
-      now: params.now,
-      extensions: [
-        new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-        new x509.ExtendedKeyUsageExtension([CLIENT_AUTH], false),
-      ],
-    });
+    const spki =
+      params.publicKey instanceof x509.PublicKey
+        ? new Uint8Array(params.publicKey.rawData)
+        : new Uint8Array(toArrayBuffer(params.publicKey));
+    const now = (params.now ?? new Date()).getTime();
+    const commonName = params.deviceId.replace(/\0/g, '');
+    const notBefore = new Date(Math.floor((now - BACKDATE_MS) / 1000) * 1000);
+    const notAfter = new Date(Math.floor((now + params.validityDays * 86_400_000) / 1000) * 1000);
+    this.template ??= issuerTemplate(new Uint8Array(this.cert.rawData), createPrivateKey(this.keyPem));
+    const issued = buildClientCertificate(this.template, { spki, commonName, notBefore, notAfter });
+    const der = new Uint8Array(issued.der);
+    return {
+      der,
+      pem: toPem(der),
+      serial: issued.serial.toString('hex').toUpperCase(),
+      thumbprint: thumbprintOf(der),
+      subject: `CN=${escapeDnValue(commonName)}`,
+      notBefore,
+      notAfter,
+    };
   }
 
   /** A TLS server certificate for windc itself, used when no --tls-cert is configured. */
@@ -188,6 +199,11 @@ function serialHex(): string {
 
 function escapeDnValue(v: string): string {
   return v.replace(/[\\,+"<>;=#]/g, (c) => `\\${c}`).replace(/\0/g, '');
+}
+
+function toPem(der: Uint8Array): string {
+  const b64 = Buffer.from(der).toString('base64');
+  return `-----BEGIN CERTIFICATE-----\n${b64.replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`;
 }
 
 function toArrayBuffer(b: ArrayBuffer | Uint8Array): ArrayBuffer {
