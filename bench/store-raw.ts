@@ -65,26 +65,22 @@ function queueStatements(param: () => () => string, n: number, forUpdate: string
     claim: counted(
       (
         p,
-      ) => `select id, payload, cmd_span, attempts from command_queue where enrollment_id = ${p()} and state = 'queued'
+      ) => `select id, command_uuid, payload, attempts from command_queue where enrollment_id = ${p()} and state = 'queued'
       and (last_session_seq is null or last_session_seq < ${p()}) order by id limit ${p()} ${forUpdate} skip locked`,
     ),
     deliver: counted(
-      (
-        p,
-      ) => `insert into command_deliveries (enrollment_id, session_seq, msg_id, cmd_id, cmd_span, queue_id, delivered_at)
-      values ${values(n, 7, p)}`,
+      (p) => `insert into command_deliveries (queue_id, session_seq, enrollment_id, msg_id, delivered_at)
+      values ${values(n, 5, p)}`,
     ),
     mark: counted(
       (p) =>
         `update command_queue set attempts = attempts + 1, last_delivered_at = ${p()}, last_session_seq = ${p()} where id in (${list(p)})`,
     ),
-    resolve: counted(
-      (p) =>
-        `select queue_id, cmd_id from command_deliveries where enrollment_id = ${p()} and session_seq = ${p()} and msg_id in (${p()})`,
-    ),
+    // The CmdRef is the command's uuid, so resolving an ack and locking its row is one statement.
     lock: counted(
       (p) =>
-        `select id, state, status, item_statuses from command_queue where id in (${list(p)}) order by id ${forUpdate}`,
+        `select id, state, status, item_statuses from command_queue where enrollment_id = ${p()}
+        and command_uuid in (${list(p)}) and last_session_seq is not null order by id ${forUpdate}`,
     ),
     ack: counted(
       (p) =>
@@ -139,15 +135,14 @@ export function sqliteRaw(db: Database.Database, docCount: number): RawOps {
     const m = qs(n);
     for (let i = 0; i < n; i++) m.enqueue!.all(`u${msgId}-${i}`, enrollmentId, '"x"', 1, 'queued', now);
     const claimed = db.transaction(() => {
-      const rows = m.claim!.all(enrollmentId, 1, n) as { id: number }[];
-      m.deliver!.run(rows.flatMap((r, i) => [enrollmentId, 1, msgId, 2 + i, 1, r.id, now]));
+      const rows = m.claim!.all(enrollmentId, 1, n) as { id: number; command_uuid: string }[];
+      m.deliver!.run(rows.flatMap((r) => [r.id, 1, enrollmentId, msgId, now]));
       m.mark!.run(now, 1, ...rows.map((r) => r.id));
       return rows;
     })();
     db.transaction(() => {
-      const refs = m.resolve!.all(enrollmentId, 1, msgId) as { queue_id: number }[];
-      m.lock!.all(refs.map((r) => r.queue_id));
-      for (const r of refs) m.ack!.run(200, JSON.stringify([{ code: 200 }]), now, r.queue_id);
+      const refs = m.lock!.all(enrollmentId, ...claimed.map((r) => r.command_uuid)) as { id: number }[];
+      for (const r of refs) m.ack!.run(200, JSON.stringify([{ code: 200 }]), now, r.id);
     })();
     if (claimed.length !== n) throw new Error('raw sqlite queue cycle lost a command');
   };
@@ -235,21 +230,18 @@ export function pgRaw(pool: pg.Pool, relaxed: pg.Pool, docCount: number): RawOps
       for (let i = 0; i < count; i++)
         await pool.query(m.enqueue, [`u${msgId}-${i}`, enrollmentId, '"x"', 1, 'queued', now]);
       const claimed = await tx(pool, async (c) => {
-        const rows = (await c.query<{ id: number }>(m.claim, [enrollmentId, 1, count])).rows;
+        const rows = (await c.query<{ id: number; command_uuid: string }>(m.claim, [enrollmentId, 1, count])).rows;
         await c.query(
           m.deliver,
-          rows.flatMap((r, i) => [enrollmentId, 1, msgId, 2 + i, 1, r.id, now]),
+          rows.flatMap((r) => [r.id, 1, enrollmentId, msgId, now]),
         );
         await c.query(m.mark, [now, 1, ...rows.map((r) => r.id)]);
         return rows;
       });
       await tx(pool, async (c) => {
-        const refs = (await c.query<{ queue_id: number }>(m.resolve, [enrollmentId, 1, msgId])).rows;
-        await c.query(
-          m.lock,
-          refs.map((r) => r.queue_id),
-        );
-        for (const r of refs) await c.query(m.ack, [200, JSON.stringify([{ code: 200 }]), now, r.queue_id]);
+        const refs = (await c.query<{ id: number }>(m.lock, [enrollmentId, ...claimed.map((r) => r.command_uuid)]))
+          .rows;
+        for (const r of refs) await c.query(m.ack, [200, JSON.stringify([{ code: 200 }]), now, r.id]);
       });
       if (claimed.length !== count) throw new Error('raw pg queue cycle lost a command');
     },

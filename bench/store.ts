@@ -161,13 +161,12 @@ async function run(b: Backend): Promise<void> {
           enrollmentId,
           sessionSeq: 1,
           msgId: m,
-          firstCmdId: 2,
           limit: n,
         });
         await store.queue.recordReplies({
           enrollmentId,
           sessionSeq: 1,
-          replies: commands.map((c) => ({ kind: 'status' as const, msgRef: m, cmdRef: c.cmdId, code: 200 })),
+          replies: commands.map((c) => ({ kind: 'status' as const, msgRef: m, cmdRef: c.commandUuid, code: 200 })),
         });
         if (commands.length !== n) throw new Error(`store delivered ${commands.length} of ${n}`);
       },

@@ -7,16 +7,18 @@ import type { EpochMs, Page } from './types.ts';
  * out into one row each at enqueue (one multi-row insert), sharing a `commandUuid`. Per-device rows are what
  * get locked, delivered, acked and retried, so a fleet-wide command never becomes a hot row.
  *
- * CmdIDs are assigned per message, at delivery: the session engine says which CmdID the first queued command
- * in the message gets (after its own Status elements), and each row takes `cmdSpan` consecutive CmdIDs (1, or
- * 1 + children for Atomic/Sequence). The delivery row records (session, MsgID, CmdID) → queue row, which is
- * exactly what a Status or Results names with (MsgRef, CmdRef), so any process can resolve an ack. A command
- * re-delivered in a later session gets new CmdIDs in that message. We chose this over Fleet's
- * "UUID as CmdID": CmdIDs are scoped to one message on the wire (MS-MDM 2.2.3.2), the engine owns numbering
- * everything it emits in that message, and short integers keep messages under MaxMsgSize.
+ * The command's top-level CmdID on the wire IS its `commandUuid` (lower-case), in every message and every
+ * session it travels in; the commands nested in an Atomic or Sequence are `${commandUuid}.${n}`. A Status or
+ * Results therefore names its row through CmdRef alone: (enrollment, commandUuid) is unique, so any process
+ * resolves any ack without per-message bookkeeping, and a device answering a re-delivery answers the same id.
+ * CmdIDs are only required to be unique within a message ([MS-MDM] §2.2.3.2), and the session engine numbers
+ * its own commands (Status, Alert) with small integers, which no UUID can equal.
  *
- * Delivery is at least once: a row stays `queued` until a Status for its top-level CmdID arrives, is delivered
- * at most once per session (enforced by a unique index), and again in every later session until acked.
+ * Delivery is at least once: a row stays `queued` until a Status for its top-level CmdID arrives (other than
+ * 213, "chunk accepted", which asks for the next piece of a large object), is delivered at most once per
+ * session (enforced by the deliveries' primary key), and again in every later session until acked. Each
+ * delivery records the MsgID it went out in, which is what lets the engine answer a retransmitted message
+ * with exactly the commands its lost response carried, and what says which Statuses a session still owes.
  * Ordering is by `id`, a monotonic sequence, never by time.
  */
 export type CommandState = 'queued' | 'acked' | 'cancelled' | 'expired';
@@ -25,8 +27,6 @@ export interface EnqueueInput {
   enrollmentIds: readonly number[];
   /** What the engine needs to render the command; stored as JSON, opaque to the store. */
   payload: unknown;
-  /** CmdIDs this command consumes on the wire: 1 + nested commands for Atomic/Sequence. */
-  cmdSpan?: number | undefined;
   /** The (first) LocURI it addresses, for listing and inspection. */
   locUri?: string | undefined;
   /** Who queued it: 'admin', 'reconciler', 'enrollment', … */
@@ -36,7 +36,10 @@ export interface EnqueueInput {
    * is a no-op. Lets a reconciler re-run without piling up duplicates.
    */
   dedupeKey?: string | undefined;
-  /** Defaults to a fresh random UUID. */
+  /**
+   * The command's CmdID on the wire: a UUID (stored lower-case), unused by every target enrollment, else
+   * CONFLICT. Defaults to a fresh random one.
+   */
   commandUuid?: string | undefined;
 }
 
@@ -47,26 +50,46 @@ export interface EnqueueResult {
   skipped: number[];
 }
 
+/** An open row offered to {@link DequeueRequest.select}, in queue order. */
+export interface DequeueCandidate {
+  id: number;
+  commandUuid: string;
+  payload: unknown;
+  locUri: string | null;
+  /** Deliveries so far (0 for a command never sent). */
+  attempts: number;
+}
+
+/**
+ * `take`: deliver it in this message. `skip`: leave it queued and look at the next one. `stop`: leave it and
+ * everything after it queued (the message is full).
+ */
+export type DequeueChoice = 'take' | 'skip' | 'stop';
+
 export interface DequeueRequest {
   enrollmentId: number;
   /** SessionState.seq of the session the message belongs to. */
   sessionSeq: number;
   /** MsgID of the server message these commands will travel in. */
   msgId: number;
-  /** CmdID for the first delivered command; must be ≥ 1 ("0" is reserved for the SyncHdr). */
-  firstCmdId: number;
+  /** Candidates looked at; defaults to 50. */
   limit?: number | undefined;
   /** Stop adding commands once their payload JSON would exceed this (one command is always allowed). */
   maxPayloadBytes?: number | undefined;
   /** Rows already delivered this many times are marked `expired` instead of sent again. */
   maxAttempts?: number | undefined;
+  /**
+   * Decides, row by row in queue order, what goes into the message: the caller knows what a command costs on
+   * the wire, the store does not. Runs inside the claiming transaction, so it must be quick and do no I/O.
+   * Without it every candidate within `maxPayloadBytes` is taken.
+   */
+  select?: ((candidate: DequeueCandidate) => DequeueChoice) | undefined;
 }
 
 export interface DeliveredCommand {
   id: number;
+  /** Also the command's top-level CmdID on the wire. */
   commandUuid: string;
-  cmdId: number;
-  cmdSpan: number;
   payload: unknown;
   locUri: string | null;
   /** 1 on first delivery. */
@@ -75,23 +98,22 @@ export interface DeliveredCommand {
 
 export interface DequeueResult {
   commands: DeliveredCommand[];
-  /** The CmdID the engine may use next in this message. */
-  nextCmdId: number;
 }
 
 export interface Delivery {
   queueId: number;
+  commandUuid: string;
   sessionSeq: number;
   msgId: number;
-  cmdId: number;
-  cmdSpan: number;
   deliveredAt: EpochMs;
 }
 
 export interface StatusReply {
   kind: 'status';
+  /** The MsgID of the server message the command went out in. */
   msgRef: number;
-  cmdRef: number;
+  /** The CmdID answered: a commandUuid, or `${commandUuid}.${n}` for a nested command. */
+  cmdRef: string;
   code: number;
   targetRef?: string | undefined;
   sourceRef?: string | undefined;
@@ -107,7 +129,7 @@ export interface ResultItem {
 export interface ResultsReply {
   kind: 'results';
   msgRef: number;
-  cmdRef: number;
+  cmdRef: string;
   items: ResultItem[];
 }
 
@@ -117,7 +139,7 @@ export type Reply = StatusReply | ResultsReply;
 export interface RecordedStatus {
   sessionSeq: number;
   msgRef: number;
-  cmdRef: number;
+  cmdRef: string;
   code: number;
   targetRef?: string | undefined;
   sourceRef?: string | undefined;
@@ -127,7 +149,7 @@ export interface RecordedStatus {
 export interface RecordedResults {
   sessionSeq: number;
   msgRef: number;
-  cmdRef: number;
+  cmdRef: string;
   items: ResultItem[];
   at: EpochMs;
 }
@@ -136,13 +158,16 @@ export interface MatchedReply {
   reply: Reply;
   queueId: number;
   commandUuid: string;
-  /** This reply moved the row to `acked` (the first Status for its top-level CmdID). */
+  /** This reply moved the row to `acked` (the first Status for its top-level CmdID other than 213). */
   acked: boolean;
 }
 
 export interface RecordRepliesResult {
   matched: MatchedReply[];
-  /** Replies to CmdIDs this session never delivered from the queue (the engine's own commands, or bogus). */
+  /**
+   * Replies naming no command of this enrollment that was ever delivered: the engine's own commands (integer
+   * CmdIDs), a pruned row, or a device making things up.
+   */
   unmatched: Reply[];
 }
 
@@ -151,7 +176,6 @@ export interface QueuedCommand {
   commandUuid: string;
   enrollmentId: number;
   payload: unknown;
-  cmdSpan: number;
   locUri: string | null;
   origin: string | null;
   dedupeKey: string | null;
@@ -175,15 +199,23 @@ export interface CommandFilter extends Page {
 export interface CommandQueue {
   enqueue(input: EnqueueInput): Promise<EnqueueResult>;
   /**
-   * Claims the enrollment's open commands not yet delivered in this session, oldest first, assigns CmdIDs and
-   * records the deliveries, in one transaction. On PostgreSQL rows are claimed `FOR UPDATE SKIP LOCKED`, so
-   * concurrent callers get disjoint commands and never wait on each other. The transaction must commit before
-   * the response carrying the commands is sent, or a fast device's Status could arrive first.
+   * Claims the enrollment's open commands not yet delivered in this session, oldest first, as `select` picks
+   * them, and records the deliveries, in one transaction. On PostgreSQL rows are claimed `FOR UPDATE SKIP
+   * LOCKED`, so concurrent callers get disjoint commands and never wait on each other. The transaction must
+   * commit before the response carrying the commands is sent, or a fast device's Status could arrive first.
    */
   dequeue(req: DequeueRequest): Promise<DequeueResult>;
   /**
-   * Resolves each Status/Results by (session, MsgRef, CmdRef) to its row and records it; the first Status for a
-   * row's top-level CmdID acks it. Idempotent for a repeated message except that statuses are appended again.
+   * The commands delivered in one message of a session that are still queued, in queue order, recording
+   * nothing: what a retransmitted client message must be answered with again, since the response that carried
+   * them may never have arrived.
+   */
+  redeliver(req: { enrollmentId: number; sessionSeq: number; msgId: number }): Promise<DeliveredCommand[]>;
+  /**
+   * Resolves each Status/Results by its CmdRef to the enrollment's row (the part before the first "." is the
+   * commandUuid) and records it; the first Status for a row's top-level CmdID other than 213 acks it. Replies
+   * for rows never delivered are unmatched. Idempotent for a repeated message except that statuses are
+   * appended again.
    */
   recordReplies(input: {
     enrollmentId: number;

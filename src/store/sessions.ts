@@ -21,6 +21,8 @@ export interface SessionState {
   authenticated: boolean;
   /** The MD5 digest nonce the device must use next; survives across sessions. */
   nonce: string | null;
+  /** The session engine's own state (any JSON value), opaque to the store; null when a session starts. */
+  data: unknown;
   startedAt: EpochMs;
   updatedAt: EpochMs;
 }
@@ -29,11 +31,17 @@ export interface MessageArrival {
   enrollmentId: number;
   sessionId: string;
   msgId: number;
+  /**
+   * The message carries the session-opening Alert (1200/1201), so it starts a session whatever its MsgID: a
+   * device that restarts its SessionID counter, or resends package 1 as MsgID 2 after a challenge, would
+   * otherwise look like a retransmission within an older session.
+   */
+  opens?: boolean | undefined;
 }
 
 export interface ArrivalOutcome {
   session: SessionState;
-  /** This message opened a session: a different SessionID, or MsgID 1. */
+  /** This message opened a session: a different SessionID, MsgID 1, or `opens`. */
   isNew: boolean;
   /**
    * The MsgID is not above the last one seen in this session: a retransmission. Nothing was changed; the caller
@@ -54,6 +62,8 @@ export interface SessionStore {
   /** Marks the session authenticated, unless a newer session has started meanwhile. */
   setAuthenticated(enrollmentId: number, seq: number): Promise<boolean>;
   setNonce(enrollmentId: number, nonce: string): Promise<void>;
+  /** Replaces the session's engine data, unless a newer session has started meanwhile. */
+  saveData(enrollmentId: number, seq: number, data: unknown): Promise<boolean>;
   /** Commands delivered in that session whose Status has not come back yet. */
   outstanding(enrollmentId: number, seq: number): Promise<Delivery[]>;
 }

@@ -1,11 +1,13 @@
 /**
- * The two halves of the wire contract: handing queued commands CmdIDs in a message, and resolving the device's
- * Status/Results back to rows. Both run inside a transaction opened by the caller (see SqlQueue), once per
- * server message, so like the check-in their statements are prebuilt text (see prebuilt.ts).
+ * The two halves of the wire contract: claiming queued commands for a message, and resolving the device's
+ * Status/Results back to rows through the CmdID, which is the row's commandUuid. Both run inside a transaction
+ * opened by the caller (see SqlQueue), once per server message, so like the check-in their statements are
+ * prebuilt text (see prebuilt.ts).
  */
 import { StoreError } from '../errors.ts';
 import type {
   DeliveredCommand,
+  DequeueChoice,
   DequeueRequest,
   DequeueResult,
   MatchedReply,
@@ -20,6 +22,8 @@ import { list, prebuilt, rows, run } from './prebuilt.ts';
 import type { CommandState } from './schema.ts';
 
 const DEFAULT_LIMIT = 50;
+/** 213 "chunk accepted" answers one piece of a large object; only the Status for the last piece is the ack. */
+const CHUNK_ACCEPTED = 213;
 
 function positiveInt(name: string, n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new StoreError('INVALID', `${name} must be a positive integer, got ${n}`);
@@ -48,7 +52,6 @@ export async function anyEligible(ctx: Ctx, req: DequeueRequest): Promise<boolea
 }
 
 export function validateDequeue(req: DequeueRequest): number {
-  positiveInt('firstCmdId', req.firstCmdId);
   positiveInt('msgId', req.msgId);
   positiveInt('sessionSeq', req.sessionSeq);
   const limit = req.limit ?? DEFAULT_LIMIT;
@@ -60,7 +63,6 @@ interface Candidate {
   id: number;
   command_uuid: string;
   payload: string;
-  cmd_span: number;
   loc_uri: string | null;
   attempts: number;
 }
@@ -71,20 +73,19 @@ export async function dequeue(ctx: Ctx, req: DequeueRequest): Promise<DequeueRes
   // Eligibility is judged on columns of the row itself (last_session_seq), never by a NOT EXISTS over the
   // deliveries: when a concurrent dequeue commits first, PostgreSQL re-checks a locked row's own columns
   // against its newest version but evaluates subqueries on the statement's older snapshot, which would hand
-  // the same command out twice (the unique index on deliveries then fails the transaction).
+  // the same command out twice (the deliveries' primary key then fails the transaction).
   const candidates = (
-    await run<Candidate>(db, eligible(backend, 'id, command_uuid, payload, cmd_span, loc_uri, attempts', true), [
+    await run<Candidate>(db, eligible(backend, 'id, command_uuid, payload, loc_uri, attempts', true), [
       req.enrollmentId,
       req.sessionSeq,
       limit,
     ])
   ).rows;
-  if (candidates.length === 0) return { commands: [], nextCmdId: req.firstCmdId };
+  if (candidates.length === 0) return { commands: [] };
 
   const now = ctx.now();
   const expired: number[] = [];
   const commands: DeliveredCommand[] = [];
-  let cmdId = req.firstCmdId;
   let bytes = 0;
   for (const c of candidates) {
     if (req.maxAttempts !== undefined && c.attempts >= req.maxAttempts) {
@@ -93,16 +94,16 @@ export async function dequeue(ctx: Ctx, req: DequeueRequest): Promise<DequeueRes
     }
     bytes += c.payload.length;
     if (req.maxPayloadBytes !== undefined && commands.length > 0 && bytes > req.maxPayloadBytes) break;
-    commands.push({
+    const command: DeliveredCommand = {
       id: c.id,
       commandUuid: c.command_uuid,
-      cmdId,
-      cmdSpan: c.cmd_span,
       payload: JSON.parse(c.payload),
       locUri: c.loc_uri,
       attempt: c.attempts + 1,
-    });
-    cmdId += c.cmd_span;
+    };
+    const choice: DequeueChoice = req.select ? req.select({ ...command, attempts: c.attempts }) : 'take';
+    if (choice === 'stop') break;
+    if (choice === 'take') commands.push(command);
   }
 
   if (expired.length > 0) {
@@ -118,13 +119,13 @@ export async function dequeue(ctx: Ctx, req: DequeueRequest): Promise<DequeueRes
       backend,
       `queue:deliver:${n}`,
       (p) =>
-        `insert into command_deliveries (enrollment_id, session_seq, msg_id, cmd_id, cmd_span, queue_id, delivered_at)
-         values ${rows(p, n, 7)}`,
+        `insert into command_deliveries (queue_id, session_seq, enrollment_id, msg_id, delivered_at)
+         values ${rows(p, n, 5)}`,
     );
     await run(
       db,
       deliver,
-      commands.flatMap((c) => [req.enrollmentId, req.sessionSeq, req.msgId, c.cmdId, c.cmdSpan, c.id, now]),
+      commands.flatMap((c) => [c.id, req.sessionSeq, req.enrollmentId, req.msgId, now]),
     );
     const mark = prebuilt(
       backend,
@@ -135,7 +136,38 @@ export async function dequeue(ctx: Ctx, req: DequeueRequest): Promise<DequeueRes
     );
     await run(db, mark, [now, req.sessionSeq, ...commands.map((c) => c.id)]);
   }
-  return { commands, nextCmdId: cmdId };
+  return { commands };
+}
+
+interface DeliveredRow {
+  id: number;
+  command_uuid: string;
+  payload: string;
+  loc_uri: string | null;
+  attempts: number;
+}
+
+export async function redeliver(
+  ctx: Ctx,
+  req: { enrollmentId: number; sessionSeq: number; msgId: number },
+): Promise<DeliveredCommand[]> {
+  const text = prebuilt(
+    ctx.backend,
+    'queue:redeliver',
+    (p) =>
+      `select q.id, q.command_uuid, q.payload, q.loc_uri, q.attempts from command_deliveries d
+       join command_queue q on q.id = d.queue_id
+       where d.enrollment_id = ${p()} and d.session_seq = ${p()} and d.msg_id = ${p()} and q.state = 'queued'
+       order by q.id`,
+  );
+  const found = await run<DeliveredRow>(ctx.db, text, [req.enrollmentId, req.sessionSeq, req.msgId]);
+  return found.rows.map((r) => ({
+    id: r.id,
+    commandUuid: r.command_uuid,
+    payload: JSON.parse(r.payload),
+    locUri: r.loc_uri,
+    attempt: r.attempts,
+  }));
 }
 
 interface LockedRow {
@@ -147,16 +179,10 @@ interface LockedRow {
   results: string | null;
 }
 
-interface DeliveryRef {
-  msg_id: number;
-  cmd_id: number;
-  cmd_span: number;
-  queue_id: number;
-}
-
-/** Finds the delivery whose CmdID range [cmd_id, cmd_id + span) holds the reference. */
-function resolve(byMsg: Map<number, DeliveryRef[]>, reply: Reply): DeliveryRef | undefined {
-  return byMsg.get(reply.msgRef)?.find((d) => reply.cmdRef >= d.cmd_id && reply.cmdRef < d.cmd_id + d.cmd_span);
+/** The commandUuid a CmdRef names: itself, or the part before the first "." for a nested command. */
+export function wireUuid(cmdRef: string): string {
+  const dot = cmdRef.indexOf('.');
+  return (dot < 0 ? cmdRef : cmdRef.slice(0, dot)).toLowerCase();
 }
 
 export async function recordReplies(
@@ -164,45 +190,36 @@ export async function recordReplies(
   input: { enrollmentId: number; sessionSeq: number; replies: readonly Reply[] },
 ): Promise<RecordRepliesResult> {
   const { db } = ctx;
-  const msgRefs = [...new Set(input.replies.map((r) => r.msgRef))];
-  const resolveSql = prebuilt(
-    ctx.backend,
-    `queue:resolve:${msgRefs.length}`,
-    (p) =>
-      `select msg_id, cmd_id, cmd_span, queue_id from command_deliveries
-       where enrollment_id = ${p()} and session_seq = ${p()} and msg_id in (${list(p, msgRefs.length)})`,
-  );
-  const refs = (await run<DeliveryRef>(db, resolveSql, [input.enrollmentId, input.sessionSeq, ...msgRefs])).rows;
-  const byMsg = new Map<number, DeliveryRef[]>();
-  for (const d of refs) byMsg.set(d.msg_id, [...(byMsg.get(d.msg_id) ?? []), d]);
-
-  const unmatched: Reply[] = [];
-  const perRow = new Map<number, { delivery: DeliveryRef; replies: { reply: Reply; index: number }[] }>();
-  input.replies.forEach((reply, index) => {
-    const d = resolve(byMsg, reply);
-    if (!d) {
-      unmatched.push(reply);
-      return;
-    }
-    const entry = perRow.get(d.queue_id) ?? { delivery: d, replies: [] };
-    entry.replies.push({ reply, index });
-    perRow.set(d.queue_id, entry);
-  });
-  if (perRow.size === 0) return { matched: [], unmatched };
-
-  // Locked in id order, the same order every writer uses, so two acks for one enrollment cannot deadlock.
-  const ids = [...perRow.keys()].sort((a, b) => a - b);
+  const uuids = [...new Set(input.replies.map((r) => wireUuid(r.cmdRef)))].sort();
+  // Locked in id order, the same order every writer uses, so two acks for one enrollment cannot deadlock. Rows
+  // never delivered are not the device's to answer.
   const locked: LockedRow[] = [];
-  for (const part of chunks(ids, 1)) {
+  for (const part of chunks(uuids, 1)) {
     const lockSql = prebuilt(
       ctx.backend,
       `queue:lock:${part.length}`,
       (p) =>
         `select id, command_uuid, state, status, item_statuses, results from command_queue
-         where id in (${list(p, part.length)}) order by id${ctx.backend === 'postgres' ? ' for update' : ''}`,
+         where enrollment_id = ${p()} and command_uuid in (${list(p, part.length)})
+         and last_session_seq is not null order by id${ctx.backend === 'postgres' ? ' for update' : ''}`,
     );
-    locked.push(...(await run<LockedRow>(db, lockSql, part)).rows);
+    locked.push(...(await run<LockedRow>(db, lockSql, [input.enrollmentId, ...part])).rows);
   }
+  const byUuid = new Map(locked.map((r) => [r.command_uuid, r]));
+  const perRow = new Map<number, { reply: Reply; index: number }[]>();
+  const unmatched: Reply[] = [];
+  input.replies.forEach((reply, index) => {
+    const row = byUuid.get(wireUuid(reply.cmdRef));
+    if (!row) {
+      unmatched.push(reply);
+      return;
+    }
+    const entry = perRow.get(row.id) ?? [];
+    entry.push({ reply, index });
+    perRow.set(row.id, entry);
+  });
+  if (perRow.size === 0) return { matched: [], unmatched };
+
   const updateSql = prebuilt(
     ctx.backend,
     'queue:reply',
@@ -210,11 +227,11 @@ export async function recordReplies(
       `update command_queue set state = ${p()}, status = ${p()}, item_statuses = ${p()}, results = ${p()},
        finished_at = coalesce(${p()}, finished_at) where id = ${p()}`,
   );
-
   const now = ctx.now();
   const matched: (MatchedReply & { index: number })[] = [];
   for (const row of locked) {
-    const { delivery, replies } = perRow.get(row.id)!;
+    const replies = perRow.get(row.id);
+    if (!replies) continue;
     const statuses = (fromJson(row.item_statuses) as RecordedStatus[] | null) ?? [];
     const results = (fromJson(row.results) as RecordedResults[] | null) ?? [];
     let state: CommandState = row.state;
@@ -226,7 +243,8 @@ export async function recordReplies(
       if (reply.kind === 'status') {
         statuses.push({ ...base, code: reply.code, targetRef: reply.targetRef, sourceRef: reply.sourceRef, at: now });
         // A device that executed a command we had since cancelled or expired still executed it.
-        if (reply.cmdRef === delivery.cmd_id && state !== 'acked') {
+        const own = reply.cmdRef.toLowerCase() === row.command_uuid;
+        if (own && reply.code !== CHUNK_ACCEPTED && state !== 'acked') {
           state = 'acked';
           status = reply.code;
           finishedAt = now;

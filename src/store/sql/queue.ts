@@ -4,6 +4,7 @@ import { StoreError } from '../errors.ts';
 import type {
   CommandFilter,
   CommandQueue,
+  DeliveredCommand,
   DequeueRequest,
   DequeueResult,
   EnqueueInput,
@@ -16,7 +17,7 @@ import type {
 } from '../queue.ts';
 import { pageLimit } from '../types.ts';
 import { affected, atomic, type Ctx, chunks, fromJson, translate } from './context.ts';
-import { anyEligible, dequeue, recordReplies, validateDequeue } from './delivery.ts';
+import { anyEligible, dequeue, recordReplies, redeliver, validateDequeue } from './delivery.ts';
 import type { CommandQueueTable, Schema } from './schema.ts';
 
 export const toCommand = (r: Selectable<CommandQueueTable>): QueuedCommand => ({
@@ -24,7 +25,6 @@ export const toCommand = (r: Selectable<CommandQueueTable>): QueuedCommand => ({
   commandUuid: r.command_uuid,
   enrollmentId: r.enrollment_id,
   payload: fromJson(r.payload),
-  cmdSpan: r.cmd_span,
   locUri: r.loc_uri,
   origin: r.origin,
   dedupeKey: r.dedupe_key,
@@ -38,6 +38,12 @@ export const toCommand = (r: Selectable<CommandQueueTable>): QueuedCommand => ({
   finishedAt: r.finished_at,
 });
 
+/**
+ * A queued command's CmdID on the wire (see queue.ts): a UUID can never equal the engine's integer CmdIDs, and
+ * holds no "." (the separator of nested commands' CmdIDs).
+ */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Must match the predicate of the `command_queue_dedupe` index word for word, or PostgreSQL cannot infer it. */
 const OPEN_WITH_KEY = sql<SqlBool>`state = 'queued' and dedupe_key is not null`;
 
@@ -45,11 +51,14 @@ export class SqlQueue implements CommandQueue {
   constructor(private readonly ctx: Ctx) {}
 
   async enqueue(input: EnqueueInput): Promise<EnqueueResult> {
-    const cmdSpan = input.cmdSpan ?? 1;
-    if (!Number.isInteger(cmdSpan) || cmdSpan < 1)
-      throw new StoreError('INVALID', `cmdSpan must be ≥ 1, got ${cmdSpan}`);
     if (input.payload === undefined) throw new StoreError('INVALID', 'a command needs a payload');
-    const commandUuid = input.commandUuid ?? randomUUID();
+    if (input.commandUuid !== undefined && !UUID.test(input.commandUuid)) {
+      throw new StoreError(
+        'INVALID',
+        `commandUuid must be a UUID (it is the CmdID on the wire), got '${input.commandUuid}'`,
+      );
+    }
+    const commandUuid = (input.commandUuid ?? randomUUID()).toLowerCase();
     const payload = JSON.stringify(input.payload);
     const now = this.ctx.now();
     const targets = [...new Set(input.enrollmentIds)];
@@ -57,7 +66,7 @@ export class SqlQueue implements CommandQueue {
       command_uuid: commandUuid,
       enrollment_id,
       payload,
-      cmd_span: cmdSpan,
+      cmd_span: 1,
       loc_uri: input.locUri ?? null,
       origin: input.origin ?? null,
       dedupe_key: input.dedupeKey ?? null,
@@ -98,10 +107,12 @@ export class SqlQueue implements CommandQueue {
 
   async dequeue(req: DequeueRequest): Promise<DequeueResult> {
     validateDequeue(req);
-    if (!this.ctx.db.isTransaction && !(await anyEligible(this.ctx, req))) {
-      return { commands: [], nextCmdId: req.firstCmdId };
-    }
+    if (!this.ctx.db.isTransaction && !(await anyEligible(this.ctx, req))) return { commands: [] };
     return atomic(this.ctx, (db) => dequeue({ ...this.ctx, db }, req));
+  }
+
+  redeliver(req: { enrollmentId: number; sessionSeq: number; msgId: number }): Promise<DeliveredCommand[]> {
+    return redeliver(this.ctx, req);
   }
 
   recordReplies(input: {

@@ -59,6 +59,8 @@ export interface DmSessionsTable {
   last_msg_id: number;
   authenticated: number;
   nonce: string | null;
+  /** The session engine's own state (JSON), null at the start of every session. */
+  data: string | null;
   started_at: number;
   updated_at: number;
 }
@@ -70,6 +72,7 @@ export interface CommandQueueTable {
   command_uuid: string;
   enrollment_id: number;
   payload: string;
+  /** Unused since migration 0003 (always 1); see there why it stays. */
   cmd_span: number;
   loc_uri: string | null;
   origin: string | null;
@@ -86,13 +89,12 @@ export interface CommandQueueTable {
   finished_at: number | null;
 }
 
+/** (queue_id, session_seq) is the key: a command goes out at most once per session. */
 export interface CommandDeliveriesTable {
-  enrollment_id: number;
-  session_seq: number;
-  msg_id: number;
-  cmd_id: number;
-  cmd_span: number;
   queue_id: number;
+  session_seq: number;
+  enrollment_id: number;
+  msg_id: number;
   delivered_at: number;
 }
 

@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { StoreError } from '../errors.ts';
 import type { Delivery } from '../queue.ts';
 import type { ArrivalOutcome, MessageArrival, SessionState, SessionStore } from '../sessions.ts';
-import { affected, atomic, type Ctx, translate } from './context.ts';
+import { affected, atomic, type Ctx, fromJson, toJson, translate } from './context.ts';
 import type { DmSessionsTable, Schema } from './schema.ts';
 
 const toSession = (r: Selectable<DmSessionsTable>): SessionState => ({
@@ -12,6 +12,7 @@ const toSession = (r: Selectable<DmSessionsTable>): SessionState => ({
   lastMsgId: r.last_msg_id,
   authenticated: r.authenticated === 1,
   nonce: r.nonce,
+  data: fromJson(r.data),
   startedAt: r.started_at,
   updatedAt: r.updated_at,
 });
@@ -41,6 +42,7 @@ export class SqlSessions implements SessionStore {
           last_msg_id: 0,
           authenticated: 0,
           nonce: null,
+          data: null,
           started_at: now,
           updated_at: now,
         })
@@ -62,7 +64,7 @@ export class SqlSessions implements SessionStore {
         row = (await this.#lockRow(db, input.enrollmentId))!;
       }
       const now = this.ctx.now();
-      const isNew = row.seq === 0 || row.session_id !== input.sessionId || input.msgId === 1;
+      const isNew = row.seq === 0 || row.session_id !== input.sessionId || input.msgId === 1 || input.opens === true;
       if (!isNew && input.msgId <= row.last_msg_id) {
         return { session: toSession(row), isNew: false, replay: true };
       }
@@ -73,6 +75,7 @@ export class SqlSessions implements SessionStore {
             session_id: input.sessionId,
             last_msg_id: input.msgId,
             authenticated: 0,
+            data: null,
             started_at: now,
             updated_at: now,
           }
@@ -84,6 +87,7 @@ export class SqlSessions implements SessionStore {
           session_id: next.session_id,
           last_msg_id: next.last_msg_id,
           authenticated: next.authenticated,
+          data: next.data,
           started_at: next.started_at,
           updated_at: next.updated_at,
         })
@@ -123,23 +127,32 @@ export class SqlSessions implements SessionStore {
     });
   }
 
+  async saveData(enrollmentId: number, seq: number, data: unknown): Promise<boolean> {
+    const r = await this.ctx.db
+      .updateTable('dm_sessions')
+      .set({ data: toJson(data), updated_at: this.ctx.now() })
+      .where('enrollment_id', '=', enrollmentId)
+      .where('seq', '=', seq)
+      .executeTakeFirst();
+    return affected(r) > 0;
+  }
+
   async outstanding(enrollmentId: number, seq: number): Promise<Delivery[]> {
     const rows = await this.ctx.db
       .selectFrom('command_deliveries as d')
       .innerJoin('command_queue as q', 'q.id', 'd.queue_id')
-      .select(['d.queue_id', 'd.session_seq', 'd.msg_id', 'd.cmd_id', 'd.cmd_span', 'd.delivered_at'])
+      .select(['d.queue_id', 'q.command_uuid', 'd.session_seq', 'd.msg_id', 'd.delivered_at'])
       .where('d.enrollment_id', '=', enrollmentId)
       .where('d.session_seq', '=', seq)
       .where('q.state', '=', 'queued')
       .orderBy('d.msg_id')
-      .orderBy('d.cmd_id')
+      .orderBy('d.queue_id')
       .execute();
     return rows.map((r) => ({
       queueId: r.queue_id,
+      commandUuid: r.command_uuid,
       sessionSeq: r.session_seq,
       msgId: r.msg_id,
-      cmdId: r.cmd_id,
-      cmdSpan: r.cmd_span,
       deliveredAt: r.delivered_at,
     }));
   }

@@ -20,7 +20,7 @@ try {
   } else {
     const delivered: number[] = [];
     for (let msgId = task.firstMsgId; ; msgId += task.msgStep) {
-      const r = await store.queue.dequeue({ ...task, msgId, firstCmdId: 2 });
+      const r = await store.queue.dequeue({ ...task, msgId });
       if (r.commands.length === 0) break;
       delivered.push(...r.commands.map((c) => c.id));
     }

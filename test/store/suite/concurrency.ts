@@ -36,7 +36,6 @@ export function concurrencySuite(h: StoreHarness): void {
               enrollmentId: e.id,
               sessionSeq: session.seq,
               msgId,
-              firstCmdId: 2,
               limit: 3,
             });
             if (r.commands.length === 0) return;
@@ -64,7 +63,7 @@ export function concurrencySuite(h: StoreHarness): void {
       const all = [...x!, ...y!];
       assert.equal(new Set(all).size, all.length, 'no command delivered twice');
       assert.equal(all.length, total, 'every command delivered once');
-      const again = await a.queue.dequeue({ enrollmentId: e.id, sessionSeq: session.seq, msgId: 999, firstCmdId: 2 });
+      const again = await a.queue.dequeue({ enrollmentId: e.id, sessionSeq: session.seq, msgId: 999 });
       assert.deepEqual(again.commands, []);
     });
 
@@ -76,7 +75,6 @@ export function concurrencySuite(h: StoreHarness): void {
         enrollmentId: e.id,
         sessionSeq: session.seq,
         msgId: 2,
-        firstCmdId: 2,
         limit: 20,
       });
       await Promise.all(
@@ -84,13 +82,13 @@ export function concurrencySuite(h: StoreHarness): void {
           a.queue.recordReplies({
             enrollmentId: e.id,
             sessionSeq: session.seq,
-            replies: [{ kind: 'status', msgRef: 2, cmdRef: c.cmdId, code: 200 }],
+            replies: [{ kind: 'status', msgRef: 2, cmdRef: c.commandUuid, code: 200 }],
           }),
           b.queue.recordReplies({
             enrollmentId: e.id,
             sessionSeq: session.seq,
             replies: [
-              { kind: 'results', msgRef: 2, cmdRef: c.cmdId, items: [{ source: './x', data: String(c.cmdId) }] },
+              { kind: 'results', msgRef: 2, cmdRef: c.commandUuid, items: [{ source: './x', data: c.commandUuid }] },
             ],
           }),
         ]),

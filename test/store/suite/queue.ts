@@ -45,119 +45,98 @@ export function queueSuite(h: StoreHarness): void {
       assert.equal(await store.queue.countOpen(a.id), 1);
     });
 
-    it('delivers in enqueue order with consecutive CmdIDs, whatever the clock says', async () => {
+    it("delivers in enqueue order under each command's own wire id, whatever the clock says", async () => {
       const { e, seq } = await device();
-      const ids = [];
-      for (const [payload, cmdSpan] of [
-        ['first', 1],
-        ['atomic', 3],
-        ['third', 1],
-      ] as const) {
-        ids.push((await store.queue.enqueue({ enrollmentIds: [e.id], payload, cmdSpan })).queued[0]!.id);
+      const made = [];
+      for (const payload of ['first', 'atomic', 'third']) {
+        made.push(await store.queue.enqueue({ enrollmentIds: [e.id], payload }));
         clock.tick(-1000); // ordering is the sequence, never a timestamp
       }
-      const r = await store.queue.dequeue({ enrollmentId: e.id, sessionSeq: seq, msgId: 2, firstCmdId: 3 });
+      const r = await store.queue.dequeue({ enrollmentId: e.id, sessionSeq: seq, msgId: 2 });
       assert.deepEqual(
-        r.commands.map((c) => [c.id, c.payload, c.cmdId, c.cmdSpan, c.attempt]),
-        [
-          [ids[0], 'first', 3, 1, 1],
-          [ids[1], 'atomic', 4, 3, 1],
-          [ids[2], 'third', 7, 1, 1],
-        ],
+        r.commands.map((c) => [c.id, c.commandUuid, c.payload, c.attempt]),
+        made.map((m, i) => [m.queued[0]!.id, m.commandUuid, ['first', 'atomic', 'third'][i], 1]),
       );
-      assert.equal(r.nextCmdId, 8);
-      const row = await store.queue.get(ids[0]!);
+      for (const m of made) assert.match(m.commandUuid, /^[0-9a-f-]{36}$/, 'a lower-case UUID');
+      const row = await store.queue.get(made[0]!.queued[0]!.id);
       assert.equal(row?.attempts, 1);
       assert.equal(row?.lastDeliveredAt, clock.t);
     });
 
-    it('never delivers a command twice in one session, and re-delivers it in the next until acked', async () => {
+    it('never delivers a command twice in one session, and re-delivers it under the same id until acked', async () => {
       const { e, seq } = await device();
-      const [x] = (await store.queue.enqueue({ enrollmentIds: [e.id], payload: 'x' })).queued;
-      const m2 = await store.queue.dequeue({ enrollmentId: e.id, sessionSeq: seq, msgId: 2, firstCmdId: 2 });
+      const x = await store.queue.enqueue({ enrollmentIds: [e.id], payload: 'x' });
+      const m2 = await store.queue.dequeue({ enrollmentId: e.id, sessionSeq: seq, msgId: 2 });
       assert.deepEqual(
-        m2.commands.map((c) => c.id),
-        [x!.id],
+        m2.commands.map((c) => c.commandUuid),
+        [x.commandUuid],
       );
-      const [y] = (await store.queue.enqueue({ enrollmentIds: [e.id], payload: 'y' })).queued;
-      const m3 = await store.queue.dequeue({ enrollmentId: e.id, sessionSeq: seq, msgId: 3, firstCmdId: 2 });
+      const y = await store.queue.enqueue({ enrollmentIds: [e.id], payload: 'y' });
+      const m3 = await store.queue.dequeue({ enrollmentId: e.id, sessionSeq: seq, msgId: 3 });
       assert.deepEqual(
-        m3.commands.map((c) => c.id),
-        [y!.id],
+        m3.commands.map((c) => c.commandUuid),
+        [y.commandUuid],
         'only what this session has not carried yet',
       );
       await store.queue.recordReplies({
         enrollmentId: e.id,
         sessionSeq: seq,
-        replies: [{ kind: 'status', msgRef: 3, cmdRef: 2, code: 200 }],
+        replies: [{ kind: 'status', msgRef: 3, cmdRef: y.commandUuid, code: 200 }],
       });
 
       const next = await store.sessions.arrive({ enrollmentId: e.id, sessionId: '2', msgId: 1 });
-      const again = await store.queue.dequeue({
-        enrollmentId: e.id,
-        sessionSeq: next.session.seq,
-        msgId: 1,
-        firstCmdId: 5,
-      });
+      const again = await store.queue.dequeue({ enrollmentId: e.id, sessionSeq: next.session.seq, msgId: 1 });
       assert.deepEqual(
-        again.commands.map((c) => [c.id, c.cmdId, c.attempt]),
-        [[x!.id, 5, 2]],
-        'the unacked one comes back, with a CmdID of the new message',
+        again.commands.map((c) => [c.commandUuid, c.attempt]),
+        [[x.commandUuid, 2]],
+        'the unacked one comes back with the CmdID it had',
       );
       await store.queue.recordReplies({
         enrollmentId: e.id,
         sessionSeq: next.session.seq,
-        replies: [{ kind: 'status', msgRef: 1, cmdRef: 5, code: 200 }],
+        replies: [{ kind: 'status', msgRef: 1, cmdRef: x.commandUuid, code: 200 }],
       });
       const third = await store.sessions.arrive({ enrollmentId: e.id, sessionId: '3', msgId: 1 });
-      const none = await store.queue.dequeue({
-        enrollmentId: e.id,
-        sessionSeq: third.session.seq,
-        msgId: 1,
-        firstCmdId: 2,
-      });
+      const none = await store.queue.dequeue({ enrollmentId: e.id, sessionSeq: third.session.seq, msgId: 1 });
       assert.deepEqual(none.commands, []);
-      assert.equal(none.nextCmdId, 2);
       assert.equal(await store.queue.countOpen(e.id), 0);
     });
 
-    it('resolves Status and Results by (session, MsgRef, CmdRef), items and nested commands included', async () => {
+    it('resolves Status and Results through CmdRef alone, nested commands and items included', async () => {
       const { e, seq } = await device();
-      const get = (await store.queue.enqueue({ enrollmentIds: [e.id], payload: 'get' })).queued[0]!;
-      const atomic = (await store.queue.enqueue({ enrollmentIds: [e.id], payload: 'atomic', cmdSpan: 3 })).queued[0]!;
-      // Two messages of one session both use CmdID 2: only MsgRef tells them apart.
-      await store.queue.dequeue({ enrollmentId: e.id, sessionSeq: seq, msgId: 2, firstCmdId: 2, limit: 1 });
-      await store.queue.dequeue({ enrollmentId: e.id, sessionSeq: seq, msgId: 3, firstCmdId: 2 });
+      const other = await device();
+      const get = await store.queue.enqueue({ enrollmentIds: [e.id], payload: 'get' });
+      const atomic = await store.queue.enqueue({ enrollmentIds: [e.id, other.e.id], payload: 'atomic' });
+      await store.queue.dequeue({ enrollmentId: e.id, sessionSeq: seq, msgId: 2, limit: 1 });
+      await store.queue.dequeue({ enrollmentId: e.id, sessionSeq: seq, msgId: 3 });
+      const never = await store.queue.enqueue({ enrollmentIds: [e.id], payload: 'not sent yet' });
       clock.tick();
       const r = await store.queue.recordReplies({
         enrollmentId: e.id,
         sessionSeq: seq,
         replies: [
-          { kind: 'status', msgRef: 2, cmdRef: 2, code: 200 },
-          { kind: 'results', msgRef: 2, cmdRef: 2, items: [{ source: './DevDetail/SwV', data: '10.0.26200' }] },
-          { kind: 'status', msgRef: 3, cmdRef: 3, code: 200, targetRef: './a' }, // nested child
-          { kind: 'status', msgRef: 3, cmdRef: 9, code: 200 }, // not ours: the engine's own command
-          { kind: 'status', msgRef: 3, cmdRef: 2, code: 507 }, // the Atomic itself
-          { kind: 'status', msgRef: 4, cmdRef: 2, code: 200 }, // no such message
+          { kind: 'status', msgRef: 2, cmdRef: get.commandUuid, code: 200 },
+          { kind: 'results', msgRef: 2, cmdRef: get.commandUuid, items: [{ source: './DevDetail/SwV', data: '10.0' }] },
+          { kind: 'status', msgRef: 3, cmdRef: `${atomic.commandUuid}.1`, code: 200, targetRef: './a' },
+          { kind: 'status', msgRef: 3, cmdRef: '4', code: 200 }, // the engine's own command
+          { kind: 'status', msgRef: 3, cmdRef: atomic.commandUuid.toUpperCase(), code: 507 }, // the Atomic itself
+          { kind: 'status', msgRef: 3, cmdRef: never.commandUuid, code: 200 }, // never delivered
         ],
       });
       assert.deepEqual(
         r.matched.map((m) => [m.queueId, m.reply.kind, m.acked]),
         [
-          [get.id, 'status', true],
-          [get.id, 'results', false],
-          [atomic.id, 'status', false],
-          [atomic.id, 'status', true],
+          [get.queued[0]!.id, 'status', true],
+          [get.queued[0]!.id, 'results', false],
+          [atomic.queued[0]!.id, 'status', false],
+          [atomic.queued[0]!.id, 'status', true],
         ],
       );
       assert.deepEqual(
-        r.unmatched.map((u) => [u.msgRef, u.cmdRef]),
-        [
-          [3, 9],
-          [4, 2],
-        ],
+        r.unmatched.map((u) => u.cmdRef),
+        ['4', never.commandUuid],
       );
-      const g = await store.queue.get(get.id);
+      const g = await store.queue.get(get.queued[0]!.id);
       assert.equal(g?.state, 'acked');
       assert.equal(g?.status, 200);
       assert.equal(g?.finishedAt, clock.t);
@@ -165,36 +144,38 @@ export function queueSuite(h: StoreHarness): void {
         {
           sessionSeq: seq,
           msgRef: 2,
-          cmdRef: 2,
-          items: [{ source: './DevDetail/SwV', data: '10.0.26200' }],
+          cmdRef: get.commandUuid,
+          items: [{ source: './DevDetail/SwV', data: '10.0' }],
           at: clock.t,
         },
       ]);
-      const a = await store.queue.get(atomic.id);
+      const a = await store.queue.get(atomic.queued[0]!.id);
       assert.equal(a?.state, 'acked');
       assert.equal(a?.status, 507, "the row's status is its own command's, not a child's");
       assert.deepEqual(
         a?.itemStatuses.map((s) => [s.cmdRef, s.code, s.targetRef]),
         [
-          [3, 200, './a'],
-          [2, 507, undefined],
+          [`${atomic.commandUuid}.1`, 200, './a'],
+          [atomic.commandUuid.toUpperCase(), 507, undefined],
         ],
       );
+      const theirs = await store.queue.get(atomic.queued[1]!.id);
+      assert.equal(theirs?.state, 'queued', "one enrollment's Status never acks another's row of the same command");
     });
 
     it('keeps the first status when per-item statuses follow', async () => {
       const { e, seq } = await device();
-      const [c] = (await store.queue.enqueue({ enrollmentIds: [e.id], payload: 'two items' })).queued;
-      await store.queue.dequeue({ enrollmentId: e.id, sessionSeq: seq, msgId: 2, firstCmdId: 2 });
+      const c = await store.queue.enqueue({ enrollmentIds: [e.id], payload: 'two items' });
+      await store.queue.dequeue({ enrollmentId: e.id, sessionSeq: seq, msgId: 2 });
       await store.queue.recordReplies({
         enrollmentId: e.id,
         sessionSeq: seq,
         replies: [
-          { kind: 'status', msgRef: 2, cmdRef: 2, code: 200, targetRef: './x' },
-          { kind: 'status', msgRef: 2, cmdRef: 2, code: 404, targetRef: './y' },
+          { kind: 'status', msgRef: 2, cmdRef: c.commandUuid, code: 200, targetRef: './x' },
+          { kind: 'status', msgRef: 2, cmdRef: c.commandUuid, code: 404, targetRef: './y' },
         ],
       });
-      const row = await store.queue.get(c!.id);
+      const row = await store.queue.get(c.queued[0]!.id);
       assert.equal(row?.status, 200);
       assert.deepEqual(
         row?.itemStatuses.map((s) => [s.targetRef, s.code]),
@@ -203,6 +184,73 @@ export function queueSuite(h: StoreHarness): void {
           ['./y', 404],
         ],
       );
+    });
+
+    it('treats 213 as a chunk accepted, not as the ack', async () => {
+      const { e, seq } = await device();
+      const c = await store.queue.enqueue({ enrollmentIds: [e.id], payload: 'large object' });
+      await store.queue.dequeue({ enrollmentId: e.id, sessionSeq: seq, msgId: 2 });
+      const chunk = await store.queue.recordReplies({
+        enrollmentId: e.id,
+        sessionSeq: seq,
+        replies: [{ kind: 'status', msgRef: 2, cmdRef: c.commandUuid, code: 213 }],
+      });
+      assert.equal(chunk.matched[0]?.acked, false);
+      assert.equal((await store.queue.get(c.queued[0]!.id))?.state, 'queued');
+      const last = await store.queue.recordReplies({
+        enrollmentId: e.id,
+        sessionSeq: seq,
+        replies: [{ kind: 'status', msgRef: 3, cmdRef: c.commandUuid, code: 200 }],
+      });
+      assert.equal(last.matched[0]?.acked, true);
+    });
+
+    it('lets the caller pick what fits a message: take, skip, stop', async () => {
+      const { e, seq } = await device();
+      const made = [];
+      for (const p of ['a', 'big', 'b', 'c'])
+        made.push(await store.queue.enqueue({ enrollmentIds: [e.id], payload: p }));
+      const seen: unknown[] = [];
+      const r = await store.queue.dequeue({
+        enrollmentId: e.id,
+        sessionSeq: seq,
+        msgId: 2,
+        select: (c) => {
+          seen.push(c.payload);
+          return c.payload === 'big' ? 'skip' : c.payload === 'c' ? 'stop' : 'take';
+        },
+      });
+      assert.deepEqual(seen, ['a', 'big', 'b', 'c']);
+      assert.deepEqual(
+        r.commands.map((c) => c.payload),
+        ['a', 'b'],
+      );
+      const later = await store.queue.dequeue({ enrollmentId: e.id, sessionSeq: seq, msgId: 3 });
+      assert.deepEqual(
+        later.commands.map((c) => c.payload),
+        ['big', 'c'],
+        'what was skipped or stopped at is still owed to this session',
+      );
+    });
+
+    it('hands a retransmitted message the commands its lost response carried, and only those still open', async () => {
+      const { e, seq } = await device();
+      const a = await store.queue.enqueue({ enrollmentIds: [e.id], payload: 'a' });
+      const b = await store.queue.enqueue({ enrollmentIds: [e.id], payload: 'b' });
+      await store.queue.dequeue({ enrollmentId: e.id, sessionSeq: seq, msgId: 2 });
+      await store.queue.enqueue({ enrollmentIds: [e.id], payload: 'later' });
+      await store.queue.recordReplies({
+        enrollmentId: e.id,
+        sessionSeq: seq,
+        replies: [{ kind: 'status', msgRef: 2, cmdRef: a.commandUuid, code: 200 }],
+      });
+      const again = await store.queue.redeliver({ enrollmentId: e.id, sessionSeq: seq, msgId: 2 });
+      assert.deepEqual(
+        again.map((c) => [c.commandUuid, c.payload, c.attempt]),
+        [[b.commandUuid, 'b', 1]],
+      );
+      assert.deepEqual(await store.queue.redeliver({ enrollmentId: e.id, sessionSeq: seq, msgId: 3 }), []);
+      assert.equal((await store.queue.get(b.queued[0]!.id))?.attempts, 1, 'a redelivery is not a new attempt');
     });
 
     it('skips a dedupe key already open for an enrollment, and allows it again once acked', async () => {
@@ -218,11 +266,11 @@ export function queueSuite(h: StoreHarness): void {
         second.queued.map((q) => q.enrollmentId),
         [b.e.id],
       );
-      await store.queue.dequeue({ enrollmentId: a.e.id, sessionSeq: a.seq, msgId: 2, firstCmdId: 2 });
+      await store.queue.dequeue({ enrollmentId: a.e.id, sessionSeq: a.seq, msgId: 2 });
       await store.queue.recordReplies({
         enrollmentId: a.e.id,
         sessionSeq: a.seq,
-        replies: [{ kind: 'status', msgRef: 2, cmdRef: 2, code: 200 }],
+        replies: [{ kind: 'status', msgRef: 2, cmdRef: first.commandUuid, code: 200 }],
       });
       assert.equal((await store.queue.get(first.queued[0]!.id))?.state, 'acked');
       const third = await store.queue.enqueue({ enrollmentIds: [a.e.id], payload: 'doc r1', dedupeKey: 'doc:1' });
@@ -233,21 +281,23 @@ export function queueSuite(h: StoreHarness): void {
       const { e, seq } = await device();
       const one = await store.queue.enqueue({ enrollmentIds: [e.id], payload: 1 });
       const two = await store.queue.enqueue({ enrollmentIds: [e.id], payload: 2 });
-      await store.queue.dequeue({ enrollmentId: e.id, sessionSeq: seq, msgId: 2, firstCmdId: 2, limit: 1 });
+      await store.queue.dequeue({ enrollmentId: e.id, sessionSeq: seq, msgId: 2, limit: 1 });
       assert.equal(await store.queue.cancel({ ids: [one.queued[0]!.id] }), 1);
       assert.equal(await store.queue.cancel({ commandUuid: two.commandUuid, enrollmentId: e.id }), 1);
       assert.equal(await store.queue.cancel({ commandUuid: two.commandUuid }), 0, 'only open rows');
       assert.equal(await store.queue.countOpen(e.id), 0);
       const next = await store.sessions.arrive({ enrollmentId: e.id, sessionId: '2', msgId: 1 });
       assert.deepEqual(
-        (await store.queue.dequeue({ enrollmentId: e.id, sessionSeq: next.session.seq, msgId: 1, firstCmdId: 2 }))
-          .commands,
+        (await store.queue.dequeue({ enrollmentId: e.id, sessionSeq: next.session.seq, msgId: 1 })).commands,
         [],
       );
       await store.queue.recordReplies({
         enrollmentId: e.id,
         sessionSeq: seq,
-        replies: [{ kind: 'status', msgRef: 2, cmdRef: 2, code: 200 }],
+        replies: [
+          { kind: 'status', msgRef: 2, cmdRef: one.commandUuid, code: 200 },
+          { kind: 'status', msgRef: 2, cmdRef: two.commandUuid, code: 200 }, // cancelled before it was ever sent
+        ],
       });
       assert.equal((await store.queue.get(one.queued[0]!.id))?.state, 'acked');
       assert.equal((await store.queue.get(two.queued[0]!.id))?.state, 'cancelled');
@@ -262,7 +312,6 @@ export function queueSuite(h: StoreHarness): void {
         enrollmentId: e.id,
         sessionSeq: seq,
         msgId: 2,
-        firstCmdId: 2,
         maxPayloadBytes: 50,
       });
       assert.equal(big.commands.length, 1, 'one command always fits');
@@ -270,7 +319,6 @@ export function queueSuite(h: StoreHarness): void {
         enrollmentId: e.id,
         sessionSeq: seq,
         msgId: 3,
-        firstCmdId: 2,
         maxPayloadBytes: 150,
       });
       assert.equal(two.commands.length, 1, 'a second would exceed the budget');
@@ -278,7 +326,6 @@ export function queueSuite(h: StoreHarness): void {
         enrollmentId: e.id,
         sessionSeq: seq,
         msgId: 4,
-        firstCmdId: 2,
         limit: 5,
       });
       assert.equal(rest.commands.length, 1);
@@ -288,7 +335,6 @@ export function queueSuite(h: StoreHarness): void {
         enrollmentId: e.id,
         sessionSeq: s2.session.seq,
         msgId: 1,
-        firstCmdId: 2,
         maxAttempts: 1,
       });
       assert.deepEqual(retry.commands, []);
@@ -302,11 +348,15 @@ export function queueSuite(h: StoreHarness): void {
 
     it('validates its arguments', async () => {
       const { e, seq } = await device();
+      await rejectsWith(store.queue.dequeue({ enrollmentId: e.id, sessionSeq: seq, msgId: 0 }), 'INVALID');
+      await rejectsWith(store.queue.enqueue({ enrollmentIds: [e.id], payload: 1, commandUuid: '7' }), 'INVALID');
+      // A "." would make it look like a nested command's CmdID.
+      await rejectsWith(store.queue.enqueue({ enrollmentIds: [e.id], payload: 1, commandUuid: 'a.b-c' }), 'INVALID');
+      const taken = await store.queue.enqueue({ enrollmentIds: [e.id], payload: 1 });
       await rejectsWith(
-        store.queue.dequeue({ enrollmentId: e.id, sessionSeq: seq, msgId: 2, firstCmdId: 0 }),
-        'INVALID',
+        store.queue.enqueue({ enrollmentIds: [e.id], payload: 2, commandUuid: taken.commandUuid.toUpperCase() }),
+        'CONFLICT',
       );
-      await rejectsWith(store.queue.enqueue({ enrollmentIds: [e.id], payload: 1, cmdSpan: 0 }), 'INVALID');
       await rejectsWith(store.queue.enqueue({ enrollmentIds: [9_999_999], payload: 1 }), 'NOT_FOUND');
       const empty = await store.queue.enqueue({ enrollmentIds: [], payload: 1 });
       assert.deepEqual(empty.queued, []);
@@ -326,11 +376,11 @@ export function queueSuite(h: StoreHarness): void {
         (await store.queue.list({ enrollmentId: e.id, after: page[1]!.id })).map((r) => r.id),
         [made[2]],
       );
-      await store.queue.dequeue({ enrollmentId: e.id, sessionSeq: seq, msgId: 2, firstCmdId: 2, limit: 1 });
+      const [sent] = (await store.queue.dequeue({ enrollmentId: e.id, sessionSeq: seq, msgId: 2, limit: 1 })).commands;
       await store.queue.recordReplies({
         enrollmentId: e.id,
         sessionSeq: seq,
-        replies: [{ kind: 'status', msgRef: 2, cmdRef: 2, code: 200 }],
+        replies: [{ kind: 'status', msgRef: 2, cmdRef: sent!.commandUuid, code: 200 }],
       });
       await store.queue.cancel({ ids: [made[1]!] });
       assert.deepEqual(

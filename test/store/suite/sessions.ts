@@ -39,6 +39,10 @@ export function sessionsSuite(h: StoreHarness): void {
       // A device that restarts its SessionID numbering still opens a new session with MsgID 1.
       const restarted = await store.sessions.arrive({ enrollmentId: e.id, sessionId: 'E', msgId: 1 });
       assert.deepEqual([restarted.isNew, restarted.session.seq], [true, 3]);
+      await store.sessions.arrive({ enrollmentId: e.id, sessionId: 'E', msgId: 2 });
+      // Package 1 resent as MsgID 2 after a challenge, in a session whose SessionID the device reused.
+      const opened = await store.sessions.arrive({ enrollmentId: e.id, sessionId: 'E', msgId: 2, opens: true });
+      assert.deepEqual([opened.isNew, opened.replay, opened.session.seq], [true, false, 4]);
     });
 
     it('keeps the nonce across sessions and authentication within one', async () => {
@@ -56,26 +60,36 @@ export function sessionsSuite(h: StoreHarness): void {
       assert.equal(await store.sessions.setAuthenticated(e.id, s1.session.seq), false, 'a stale session cannot');
     });
 
+    it('keeps the engine data of the current session only', async () => {
+      const e = await enrolled(store);
+      const s1 = await store.sessions.arrive({ enrollmentId: e.id, sessionId: '1', msgId: 1 });
+      assert.equal(s1.session.data, null);
+      assert.equal(await store.sessions.saveData(e.id, s1.session.seq, { chunk: { offset: 10 } }), true);
+      const m2 = await store.sessions.arrive({ enrollmentId: e.id, sessionId: '1', msgId: 2 });
+      assert.deepEqual(m2.session.data, { chunk: { offset: 10 } });
+      const again = await store.sessions.arrive({ enrollmentId: e.id, sessionId: '1', msgId: 2 });
+      assert.deepEqual([again.replay, again.session.data], [true, { chunk: { offset: 10 } }]);
+      const s2 = await store.sessions.arrive({ enrollmentId: e.id, sessionId: '2', msgId: 1 });
+      assert.equal(s2.session.data, null, 'every session starts clean');
+      assert.equal(await store.sessions.saveData(e.id, s1.session.seq, { stale: true }), false);
+      assert.equal((await store.sessions.get(e.id))?.data, null);
+    });
+
     it('lists what is outstanding in a session', async () => {
       const e = await enrolled(store);
       const { session } = await store.sessions.arrive({ enrollmentId: e.id, sessionId: '7', msgId: 1 });
       await store.queue.enqueue({ enrollmentIds: [e.id], payload: 1 });
       await store.queue.enqueue({ enrollmentIds: [e.id], payload: 2 });
-      const { commands } = await store.queue.dequeue({
-        enrollmentId: e.id,
-        sessionSeq: session.seq,
-        msgId: 1,
-        firstCmdId: 3,
-      });
+      const { commands } = await store.queue.dequeue({ enrollmentId: e.id, sessionSeq: session.seq, msgId: 1 });
       await store.queue.recordReplies({
         enrollmentId: e.id,
         sessionSeq: session.seq,
-        replies: [{ kind: 'status', msgRef: 1, cmdRef: 3, code: 200 }],
+        replies: [{ kind: 'status', msgRef: 1, cmdRef: commands[0]!.commandUuid, code: 200 }],
       });
       const out = await store.sessions.outstanding(e.id, session.seq);
       assert.deepEqual(
-        out.map((d) => [d.queueId, d.msgId, d.cmdId]),
-        [[commands[1]!.id, 1, 4]],
+        out.map((d) => [d.queueId, d.commandUuid, d.msgId]),
+        [[commands[1]!.id, commands[1]!.commandUuid, 1]],
       );
     });
 

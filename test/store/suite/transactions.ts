@@ -22,7 +22,7 @@ export function transactionsSuite(h: StoreHarness): void {
           documents: [{ documentId: 'A', checksum: 'c', resultChecksum: null, state: 60 }],
         });
         await tx.queue.enqueue({ enrollmentIds: [e.id], payload: 'x' });
-        const d = await tx.queue.dequeue({ enrollmentId: e.id, sessionSeq: session.seq, msgId: 1, firstCmdId: 2 });
+        const d = await tx.queue.dequeue({ enrollmentId: e.id, sessionSeq: session.seq, msgId: 1 });
         // Nested calls join the outer transaction.
         await tx.transaction((inner) => inner.audit.append({ actor: 'test', action: 'tx.nested', target: deviceId }));
         return { e, d };

@@ -2,6 +2,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { Backend } from '../../store.ts';
 import * as initial from './0001-initial.ts';
 import * as enrollmentCredentials from './0002-enrollment-credentials.ts';
+import * as wireCmdIds from './0003-wire-cmdids.ts';
 
 /**
  * Migrations are code, listed here in order, so they ship inside the build and run the same on both backends.
@@ -10,6 +11,7 @@ import * as enrollmentCredentials from './0002-enrollment-credentials.ts';
 const MIGRATIONS: { name: string; up: (db: Kysely<unknown>, backend: Backend) => Promise<void> }[] = [
   { name: '0001-initial', up: initial.up },
   { name: '0002-enrollment-credentials', up: enrollmentCredentials.up },
+  { name: '0003-wire-cmdids', up: wireCmdIds.up },
 ];
 
 export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map((m) => m.name);
