@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { ENROLLMENT_OPTIONS, type EnrollmentConfig, resolveEnrollmentConfig } from './enroll/config.ts';
 
 /** Everything `windc serve` can be told. Flags beat environment variables, which beat the config file. */
 export interface ServerConfig {
@@ -16,13 +17,16 @@ export interface ServerConfig {
   /** Largest request body accepted on any device endpoint, in bytes. */
   maxBodyBytes: number;
   logLevel: string;
+  enrollment: EnrollmentConfig;
 }
 
 interface Option {
   flag: string;
   env: string;
-  key: keyof ServerConfig;
+  /** The camelCase name, accepted in the config file beside the flag's own spelling. */
+  key: string;
   help: string;
+  boolean?: true;
 }
 
 const OPTIONS: Option[] = [
@@ -71,6 +75,7 @@ const OPTIONS: Option[] = [
     key: 'logLevel',
     help: 'fatal|error|warn|info|debug|trace (default info)',
   },
+  ...ENROLLMENT_OPTIONS,
 ];
 
 export class ConfigError extends Error {
@@ -91,7 +96,9 @@ export function resolveServerConfig(argv: string[], env: NodeJS.ProcessEnv = pro
     options: {
       config: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
-      ...Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: 'string' as const }])),
+      ...Object.fromEntries(
+        OPTIONS.map((o) => [o.flag, { type: o.boolean ? ('boolean' as const) : ('string' as const) }]),
+      ),
     },
     strict: true,
     allowPositionals: false,
@@ -101,7 +108,8 @@ export function resolveServerConfig(argv: string[], env: NodeJS.ProcessEnv = pro
   const fromFile = file ? readConfigFile(file) : {};
   const raw: Record<string, string | undefined> = {};
   for (const o of OPTIONS) {
-    raw[o.key] = (values[o.flag] as string | undefined) ?? env[o.env] ?? fromFile[o.flag] ?? fromFile[o.key];
+    const flag = values[o.flag];
+    raw[o.key] = (typeof flag === 'boolean' ? String(flag) : flag) ?? env[o.env] ?? fromFile[o.flag] ?? fromFile[o.key];
   }
   const [listenHost, listenPort] = parseListen(raw.listenHost ?? '0.0.0.0:8443');
   const publicUrl = (raw.publicUrl ?? defaultPublicUrl(listenHost, listenPort)).replace(/\/+$/, '');
@@ -118,6 +126,12 @@ export function resolveServerConfig(argv: string[], env: NodeJS.ProcessEnv = pro
   }
   if (!!raw.tlsCert !== !!raw.tlsKey) throw new ConfigError('--tls-cert and --tls-key must be given together');
   if (!!raw.caCert !== !!raw.caKey) throw new ConfigError('--ca-cert and --ca-key must be given together');
+  let enrollment: EnrollmentConfig;
+  try {
+    enrollment = resolveEnrollmentConfig(raw, publicUrl);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
   return {
     listenHost,
     listenPort,
@@ -130,6 +144,7 @@ export function resolveServerConfig(argv: string[], env: NodeJS.ProcessEnv = pro
     caKey: raw.caKey,
     maxBodyBytes,
     logLevel: raw.logLevel ?? 'info',
+    enrollment,
   };
 }
 
