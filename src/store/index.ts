@@ -3,6 +3,7 @@ export type * from './assignments.ts';
 export type * from './certificates.ts';
 export * from './config.ts';
 export type * from './credentials.ts';
+export * from './declared.ts';
 export type * from './devices.ts';
 export type * from './documents.ts';
 export * from './errors.ts';

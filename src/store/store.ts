@@ -2,6 +2,7 @@ import type { AdminTokenStore, AuditLog, WebhookOutbox } from './admin.ts';
 import type { AssignmentStore } from './assignments.ts';
 import type { CertificateStore } from './certificates.ts';
 import type { DeviceCredentialStore, EnrollmentSecretStore } from './credentials.ts';
+import type { DeclaredStore } from './declared.ts';
 import type { DeviceStore } from './devices.ts';
 import type { DocumentStore } from './documents.ts';
 import type { CommandQueue } from './queue.ts';
@@ -25,6 +26,8 @@ export interface StoreTx {
   readonly webhooks: WebhookOutbox;
   readonly secrets: EnrollmentSecretStore;
   readonly deviceCredentials: DeviceCredentialStore;
+  /** Declared-configuration management beyond documents and reports: ledger, status, rules, events. */
+  readonly declared: DeclaredStore;
   /**
    * Runs `fn` in one transaction: all of it commits or none of it does. Inside, nested calls join the outer
    * transaction. On PostgreSQL a deadlock or serialization failure re-runs `fn` (up to 3 times), so `fn` must

@@ -7,6 +7,7 @@ import { adminSuite } from './suite/admin.ts';
 import { certificatesSuite } from './suite/certificates.ts';
 import { concurrencySuite } from './suite/concurrency.ts';
 import { credentialsSuite } from './suite/credentials.ts';
+import { declaredSuite } from './suite/declared.ts';
 import { devicesSuite } from './suite/devices.ts';
 import { documentsSuite } from './suite/documents.ts';
 import type { StoreHarness } from './suite/harness.ts';
@@ -27,6 +28,7 @@ export function conformance(name: string, harness: StoreHarness): void {
     queueSuite(harness);
     documentsSuite(harness);
     reportsSuite(harness);
+    declaredSuite(harness);
     adminSuite(harness);
     credentialsSuite(harness);
     transactionsSuite(harness);

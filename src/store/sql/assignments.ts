@@ -16,7 +16,7 @@ const toCollection = (r: Selectable<NamedTable>): NamedCollection => ({
 type CollectionTable = 'doc_sets' | 'device_groups';
 
 /** `doc_sets.name in (…sets reaching the device…)`: directly assigned, or assigned to one of its groups. */
-function setReachesDevice(eb: ExpressionBuilder<Schema, 'doc_sets'>, devicePk: number) {
+export function setReachesDevice(eb: ExpressionBuilder<Schema, 'doc_sets'>, devicePk: number) {
   return eb.or([
     eb(
       'doc_sets.name',

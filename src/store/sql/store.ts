@@ -6,6 +6,7 @@ import { SqlAssignments } from './assignments.ts';
 import { SqlCertificates } from './certificates.ts';
 import { atomic, type Ctx } from './context.ts';
 import { SqlDeviceCredentials, SqlEnrollmentSecrets } from './credentials.ts';
+import { SqlDeclared } from './declared.ts';
 import { SqlDevices } from './devices.ts';
 import { SqlDocuments } from './documents.ts';
 import { MIGRATION_LOCK_TABLE, MIGRATION_NAMES, MIGRATION_TABLE, migrationProvider } from './migrations/index.ts';
@@ -28,6 +29,7 @@ class SqlStoreTx implements StoreTx {
   readonly webhooks: SqlWebhooks;
   readonly secrets: SqlEnrollmentSecrets;
   readonly deviceCredentials: SqlDeviceCredentials;
+  readonly declared: SqlDeclared;
 
   constructor(protected readonly ctx: Ctx) {
     this.backend = ctx.backend;
@@ -43,6 +45,7 @@ class SqlStoreTx implements StoreTx {
     this.webhooks = new SqlWebhooks(ctx);
     this.secrets = new SqlEnrollmentSecrets(ctx);
     this.deviceCredentials = new SqlDeviceCredentials(ctx);
+    this.declared = new SqlDeclared(ctx);
   }
 
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {

@@ -3,6 +3,7 @@ import type { Backend } from '../../store.ts';
 import * as initial from './0001-initial.ts';
 import * as enrollmentCredentials from './0002-enrollment-credentials.ts';
 import * as wireCmdIds from './0003-wire-cmdids.ts';
+import * as declaredManagement from './0004-declared-management.ts';
 
 /**
  * Migrations are code, listed here in order, so they ship inside the build and run the same on both backends.
@@ -12,6 +13,7 @@ const MIGRATIONS: { name: string; up: (db: Kysely<unknown>, backend: Backend) =>
   { name: '0001-initial', up: initial.up },
   { name: '0002-enrollment-credentials', up: enrollmentCredentials.up },
   { name: '0003-wire-cmdids', up: wireCmdIds.up },
+  { name: '0004-declared-management', up: declaredManagement.up },
 ];
 
 export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map((m) => m.name);

@@ -1,0 +1,277 @@
+import type { Selectable } from 'kysely';
+import {
+  type AppliedSetting,
+  type AppliedSettingsStore,
+  DECLARED_STATUSES,
+  type DeclaredStatusStore,
+  type LinkRow,
+  type LinkStore,
+  type StatusCounts,
+  type StatusFilter,
+  type StatusRow,
+} from '../declared.ts';
+import { type Page, pageLimit } from '../types.ts';
+import { type Ctx, chunks } from './context.ts';
+import {
+  type DeclaredLinksTable,
+  type DeclaredSettingsAppliedTable,
+  type DeclaredStatusTable,
+  declaredDb,
+} from './declared-schema.ts';
+
+const toStatus = (r: Selectable<DeclaredStatusTable>): StatusRow => ({
+  enrollmentId: r.enrollment_id,
+  documentId: r.document_id,
+  status: r.status,
+  detail: r.detail,
+  desiredChecksum: r.desired_checksum,
+  compliantChecksum: r.compliant_checksum,
+  compliantResultChecksum: r.compliant_result_checksum,
+  rejectedChecksum: r.rejected_checksum,
+  rejectedCode: r.rejected_code,
+  sentChecksum: r.sent_checksum,
+  sentCommandUuid: r.sent_command_uuid,
+  sentAt: r.sent_at,
+  since: r.since,
+  updatedAt: r.updated_at,
+});
+
+const fromStatus = (s: StatusRow): Selectable<DeclaredStatusTable> => ({
+  enrollment_id: s.enrollmentId,
+  document_id: s.documentId,
+  status: s.status,
+  detail: s.detail,
+  desired_checksum: s.desiredChecksum,
+  compliant_checksum: s.compliantChecksum,
+  compliant_result_checksum: s.compliantResultChecksum,
+  rejected_checksum: s.rejectedChecksum,
+  rejected_code: s.rejectedCode,
+  sent_checksum: s.sentChecksum,
+  sent_command_uuid: s.sentCommandUuid,
+  sent_at: s.sentAt,
+  since: s.since,
+  updated_at: s.updatedAt,
+});
+
+const STATUS_COLUMNS = [
+  'enrollment_id',
+  'document_id',
+  'status',
+  'detail',
+  'desired_checksum',
+  'compliant_checksum',
+  'compliant_result_checksum',
+  'rejected_checksum',
+  'rejected_code',
+  'sent_checksum',
+  'sent_command_uuid',
+  'sent_at',
+  'since',
+  'updated_at',
+] as const satisfies ReadonlyArray<keyof DeclaredStatusTable>;
+
+export function emptyCounts(): StatusCounts {
+  return Object.fromEntries(DECLARED_STATUSES.map((s) => [s, 0])) as StatusCounts;
+}
+
+export class SqlDeclaredStatus implements DeclaredStatusStore {
+  constructor(private readonly ctx: Ctx) {}
+
+  async list(enrollmentId: number): Promise<StatusRow[]> {
+    const rows = await declaredDb(this.ctx.db)
+      .selectFrom('declared_status')
+      .selectAll()
+      .where('enrollment_id', '=', enrollmentId)
+      .orderBy('document_id')
+      .execute();
+    return rows.map(toStatus);
+  }
+
+  async put(rows: readonly StatusRow[]): Promise<void> {
+    const db = declaredDb(this.ctx.db);
+    for (const part of chunks(rows, STATUS_COLUMNS.length)) {
+      await db
+        .insertInto('declared_status')
+        .values(part.map(fromStatus))
+        .onConflict((oc) =>
+          oc
+            .columns(['enrollment_id', 'document_id'])
+            .doUpdateSet((eb) =>
+              Object.fromEntries(
+                STATUS_COLUMNS.filter((c) => c !== 'enrollment_id' && c !== 'document_id').map((c) => [
+                  c,
+                  eb.ref(`excluded.${c}`),
+                ]),
+              ),
+            ),
+        )
+        .execute();
+    }
+  }
+
+  #active() {
+    return declaredDb(this.ctx.db)
+      .selectFrom('declared_status as s')
+      .innerJoin('enrollments as e', 'e.id', 's.enrollment_id')
+      .where('e.status', '=', 'active');
+  }
+
+  async listForDocument(documentId: string, filter?: StatusFilter): Promise<StatusRow[]> {
+    const rows = await this.#active()
+      .selectAll('s')
+      .where('s.document_id', '=', documentId)
+      .$if(filter?.status !== undefined, (q) => q.where('s.status', '=', filter!.status!))
+      .$if(filter?.after !== undefined, (q) => q.where('s.enrollment_id', '>', filter!.after!))
+      .orderBy('s.enrollment_id')
+      .limit(pageLimit(filter))
+      .execute();
+    return rows.map(toStatus);
+  }
+
+  async countsForDocument(documentId: string): Promise<StatusCounts> {
+    const rows = await this.#active()
+      .select(['s.status', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .where('s.document_id', '=', documentId)
+      .groupBy('s.status')
+      .execute();
+    const counts = emptyCounts();
+    for (const r of rows) counts[r.status] = Number(r.n);
+    return counts;
+  }
+
+  async countsByDocument(): Promise<Map<string, StatusCounts>> {
+    const rows = await this.#active()
+      .select(['s.document_id', 's.status', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .groupBy(['s.document_id', 's.status'])
+      .execute();
+    const out = new Map<string, StatusCounts>();
+    for (const r of rows) {
+      let c = out.get(r.document_id);
+      if (!c) out.set(r.document_id, (c = emptyCounts()));
+      c[r.status] = Number(r.n);
+    }
+    return out;
+  }
+}
+
+const toSetting = (r: Selectable<DeclaredSettingsAppliedTable>): AppliedSetting => ({
+  enrollmentId: r.enrollment_id,
+  locUri: r.loc_uri,
+  value: r.value,
+  state: r.state,
+  code: r.code,
+  commandUuid: r.command_uuid,
+  updatedAt: r.updated_at,
+});
+
+export class SqlAppliedSettings implements AppliedSettingsStore {
+  constructor(private readonly ctx: Ctx) {}
+
+  async list(enrollmentId: number): Promise<AppliedSetting[]> {
+    const rows = await declaredDb(this.ctx.db)
+      .selectFrom('declared_settings_applied')
+      .selectAll()
+      .where('enrollment_id', '=', enrollmentId)
+      .orderBy('loc_uri')
+      .execute();
+    return rows.map(toSetting);
+  }
+
+  async put(rows: readonly AppliedSetting[]): Promise<void> {
+    const db = declaredDb(this.ctx.db);
+    for (const part of chunks(rows, 7)) {
+      await db
+        .insertInto('declared_settings_applied')
+        .values(
+          part.map((s) => ({
+            enrollment_id: s.enrollmentId,
+            loc_uri: s.locUri,
+            value: s.value,
+            state: s.state,
+            code: s.code,
+            command_uuid: s.commandUuid,
+            updated_at: s.updatedAt,
+          })),
+        )
+        .onConflict((oc) =>
+          oc.columns(['enrollment_id', 'loc_uri']).doUpdateSet((eb) => ({
+            value: eb.ref('excluded.value'),
+            state: eb.ref('excluded.state'),
+            code: eb.ref('excluded.code'),
+            command_uuid: eb.ref('excluded.command_uuid'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute();
+    }
+  }
+
+  async byCommand(enrollmentId: number, commandUuid: string): Promise<AppliedSetting[]> {
+    const rows = await declaredDb(this.ctx.db)
+      .selectFrom('declared_settings_applied')
+      .selectAll()
+      .where('enrollment_id', '=', enrollmentId)
+      .where('command_uuid', '=', commandUuid)
+      .orderBy('loc_uri')
+      .execute();
+    return rows.map(toSetting);
+  }
+}
+
+const toLink = (r: Selectable<DeclaredLinksTable>): LinkRow => ({
+  enrollmentId: r.enrollment_id,
+  state: r.state,
+  discoveryEndpoint: r.discovery_endpoint,
+  enrollStatus: r.enroll_status,
+  lastError: r.last_error,
+  polls: r.polls,
+  commandUuid: r.command_uuid,
+  detail: r.detail,
+  requestedAt: r.requested_at,
+  updatedAt: r.updated_at,
+});
+
+export class SqlLinks implements LinkStore {
+  constructor(private readonly ctx: Ctx) {}
+
+  async get(enrollmentId: number): Promise<LinkRow | undefined> {
+    const row = await declaredDb(this.ctx.db)
+      .selectFrom('declared_links')
+      .selectAll()
+      .where('enrollment_id', '=', enrollmentId)
+      .executeTakeFirst();
+    return row && toLink(row);
+  }
+
+  async put(l: LinkRow): Promise<void> {
+    const values = {
+      enrollment_id: l.enrollmentId,
+      state: l.state,
+      discovery_endpoint: l.discoveryEndpoint,
+      enroll_status: l.enrollStatus,
+      last_error: l.lastError,
+      polls: l.polls,
+      command_uuid: l.commandUuid,
+      detail: l.detail,
+      requested_at: l.requestedAt,
+      updated_at: l.updatedAt,
+    };
+    const { enrollment_id: _, ...update } = values;
+    await declaredDb(this.ctx.db)
+      .insertInto('declared_links')
+      .values(values)
+      .onConflict((oc) => oc.column('enrollment_id').doUpdateSet(update))
+      .execute();
+  }
+
+  async list(page?: Page): Promise<LinkRow[]> {
+    const rows = await declaredDb(this.ctx.db)
+      .selectFrom('declared_links')
+      .selectAll()
+      .$if(page?.after !== undefined, (q) => q.where('enrollment_id', '>', page!.after!))
+      .orderBy('enrollment_id')
+      .limit(pageLimit(page))
+      .execute();
+    return rows.map(toLink);
+  }
+}

@@ -1,0 +1,268 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { StatusRow, Store } from '../../../src/store/index.ts';
+import { Clock, enrolled, rejectsWith, type StoreHarness, uniq } from './harness.ts';
+
+export function declaredSuite(h: StoreHarness): void {
+  describe('declared management: meta, ledger, settings, links, rules, events', () => {
+    const clock = new Clock();
+    let store: Store;
+    before(async () => {
+      store = await h.fresh({ now: clock.now });
+    });
+    after(() => store.close());
+
+    const putDoc = async (scenario = 'MSFTExtensibilityMIProviderConfig') => {
+      const id = randomUUID().toUpperCase();
+      await store.documents.put({ id, checksum: 'A0', scenario, scope: 'device', body: '<x/>' });
+      return id;
+    };
+
+    it('keeps an admin name and abandon flag per document, and says when nothing changed', async () => {
+      const id = await putDoc();
+      const a = await store.declared.documents.putMeta(id, { name: 'Notepad file', abandoned: false });
+      assert.equal(a.changed, true);
+      assert.deepEqual(
+        { ...a.value, updatedAt: 0 },
+        { documentId: id, name: 'Notepad file', description: null, abandoned: false, updatedAt: 0 },
+      );
+      assert.equal((await store.declared.documents.putMeta(id, { name: 'Notepad file' })).changed, false);
+      const b = await store.declared.documents.putMeta(id, { abandoned: true });
+      assert.equal(b.changed, true);
+      assert.equal(b.value.name, 'Notepad file', 'fields left out are kept');
+      assert.equal((await store.declared.documents.getMeta([id])).get(id)?.abandoned, true);
+      await rejectsWith(store.declared.documents.putMeta(randomUUID(), { name: 'x' }), 'NOT_FOUND');
+      await store.documents.delete(id);
+      assert.equal((await store.declared.documents.getMeta([id])).size, 0, 'meta goes with its document');
+    });
+
+    it('keeps tombstones of deleted documents', async () => {
+      const id = randomUUID().toUpperCase();
+      const t = { documentId: id, scope: 'device' as const, scenario: 'MSFTInventory', checksum: 'C1', deletedAt: 5 };
+      await store.declared.documents.putTombstone(t);
+      await store.declared.documents.putTombstone({ ...t, checksum: 'C2' });
+      assert.deepEqual((await store.declared.documents.getTombstones([id, randomUUID()])).get(id), {
+        ...t,
+        checksum: 'C2',
+      });
+      await store.declared.documents.dropTombstone(id);
+      assert.equal((await store.declared.documents.getTombstones([id])).size, 0);
+    });
+
+    it('resolves a device’s desired documents with their abandon flags', async () => {
+      const [d1, d2] = [await putDoc(), await putDoc()];
+      await store.declared.documents.putMeta(d2, { abandoned: true });
+      const e = await enrolled(store);
+      const set = uniq('set');
+      await store.assignments.putSet(set);
+      await store.assignments.addToSet(set, [d1, d2]);
+      await store.assignments.assign(set, { devicePk: e.devicePk });
+      const desired = await store.declared.documents.desiredForDevice(e.devicePk);
+      assert.deepEqual(
+        desired.map((d) => [d.id, d.abandoned]),
+        [
+          [d1, false],
+          [d2, true],
+        ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+      );
+      assert.equal(desired[0]?.checksum, 'A0');
+    });
+
+    it('stores the ledger per enrollment and counts statuses over active enrollments', async () => {
+      const doc = await putDoc();
+      const [e1, e2, e3] = [await enrolled(store), await enrolled(store), await enrolled(store)];
+      const row = (enrollmentId: number, status: StatusRow['status']): StatusRow => ({
+        enrollmentId,
+        documentId: doc,
+        status,
+        detail: null,
+        desiredChecksum: 'A0',
+        compliantChecksum: null,
+        compliantResultChecksum: null,
+        rejectedChecksum: null,
+        rejectedCode: null,
+        sentChecksum: 'A0',
+        sentCommandUuid: randomUUID(),
+        sentAt: clock.t,
+        since: clock.t,
+        updatedAt: clock.t,
+      });
+      await store.declared.status.put([row(e1.id, 'pending'), row(e2.id, 'compliant'), row(e3.id, 'compliant')]);
+      const updated = { ...row(e1.id, 'delivered'), detail: 'ConfigInprogress (2)' };
+      await store.declared.status.put([updated]);
+      assert.deepEqual(await store.declared.status.list(e1.id), [updated]);
+      const counts = await store.declared.status.countsForDocument(doc);
+      assert.equal(counts.compliant, 2);
+      assert.equal(counts.delivered, 1);
+      assert.equal(counts.pending, 0);
+      await store.devices.unenroll(e3.id);
+      assert.equal((await store.declared.status.countsForDocument(doc)).compliant, 1, 'ended enrollments drop out');
+      assert.equal((await store.declared.status.countsByDocument()).get(doc)?.compliant, 1);
+      const compliant = await store.declared.status.listForDocument(doc, { status: 'compliant' });
+      assert.deepEqual(
+        compliant.map((r) => r.enrollmentId),
+        [e2.id],
+      );
+      const page = await store.declared.status.listForDocument(doc, { limit: 1 });
+      assert.deepEqual(
+        page.map((r) => r.enrollmentId),
+        [e1.id],
+      );
+      const next = await store.declared.status.listForDocument(doc, { after: e1.id });
+      assert.deepEqual(
+        next.map((r) => r.enrollmentId),
+        [e2.id],
+      );
+    });
+
+    it('records applied settings and finds them by command', async () => {
+      const e = await enrolled(store);
+      const uuid = randomUUID();
+      const s = {
+        enrollmentId: e.id,
+        locUri: './Device/Vendor/MSFT/DeclaredConfiguration/ManagementServiceConfiguration/RefreshInterval',
+        value: '60',
+        state: 'pending' as const,
+        code: null,
+        commandUuid: uuid,
+        updatedAt: clock.t,
+      };
+      await store.declared.settings.put([s]);
+      await store.declared.settings.put([{ ...s, state: 'unsupported', code: 406 }]);
+      assert.deepEqual(await store.declared.settings.list(e.id), [{ ...s, state: 'unsupported', code: 406 }]);
+      assert.equal((await store.declared.settings.byCommand(e.id, uuid)).length, 1);
+      assert.equal((await store.declared.settings.byCommand(e.id, randomUUID())).length, 0);
+    });
+
+    it('keeps linking progress per primary enrollment', async () => {
+      const e = await enrolled(store, 'primary');
+      const l = {
+        enrollmentId: e.id,
+        state: 'requested' as const,
+        discoveryEndpoint: 'https://windc.example/EnrollmentConfiguration',
+        enrollStatus: null,
+        lastError: null,
+        polls: 0,
+        commandUuid: randomUUID(),
+        detail: null,
+        requestedAt: clock.t,
+        updatedAt: clock.t,
+      };
+      await store.declared.links.put(l);
+      await store.declared.links.put({ ...l, state: 'failed', enrollStatus: 3, lastError: 0x80070002, polls: 2 });
+      assert.deepEqual(await store.declared.links.get(e.id), {
+        ...l,
+        state: 'failed',
+        enrollStatus: 3,
+        lastError: 0x80070002,
+        polls: 2,
+      });
+      assert.ok((await store.declared.links.list({ limit: 1000 })).some((r) => r.enrollmentId === e.id));
+    });
+
+    it('materialises rule membership beside static members, and pins what an admin adds', async () => {
+      const group = uniq('rule-group');
+      await store.assignments.putGroup(group);
+      const [a, b] = [await enrolled(store), await enrolled(store)];
+      await store.assignments.addToGroup(group, [b.devicePk]);
+      assert.equal((await store.declared.groups.putRules(group, { all: [] })).changed, true);
+      assert.equal((await store.declared.groups.putRules(group, { all: [] })).changed, false);
+      assert.ok((await store.declared.groups.listRules()).some((r) => r.group === group));
+
+      assert.equal(await store.declared.groups.setRuleGroups(a.devicePk, [group]), true);
+      assert.equal(await store.declared.groups.setRuleGroups(a.devicePk, [group]), false);
+      assert.equal(await store.declared.groups.setRuleGroups(b.devicePk, [group]), false, 'already a static member');
+      assert.deepEqual(await store.assignments.groupMembers(group), [a.devicePk, b.devicePk]);
+      assert.deepEqual(await store.declared.groups.ruleMembers(group), [a.devicePk]);
+      assert.deepEqual(await store.declared.groups.ruleGroupsOf(a.devicePk), [group]);
+
+      // The rule stops matching: only what it added goes.
+      assert.equal(await store.declared.groups.setRuleGroups(b.devicePk, []), false);
+      assert.equal(await store.declared.groups.setRuleGroups(a.devicePk, []), true);
+      assert.deepEqual(await store.assignments.groupMembers(group), [b.devicePk]);
+
+      await store.declared.groups.setRuleGroups(a.devicePk, [group]);
+      await store.declared.groups.pin(group, [a.devicePk]);
+      assert.equal(await store.declared.groups.setRuleGroups(a.devicePk, []), false, 'pinned: a static member now');
+      assert.deepEqual(await store.assignments.groupMembers(group), [a.devicePk, b.devicePk]);
+
+      const c = await enrolled(store);
+      await store.declared.groups.setRuleGroups(c.devicePk, [group]);
+      assert.equal((await store.declared.groups.putRules(group, null)).changed, true);
+      assert.deepEqual(
+        await store.assignments.groupMembers(group),
+        [a.devicePk, b.devicePk],
+        'removing the rules removes what they added',
+      );
+      await rejectsWith(store.declared.groups.putRules(uniq('none'), { all: [] }), 'NOT_FOUND');
+    });
+
+    it('resolves per-group settings for a device by precedence', async () => {
+      const [g1, g2] = [uniq('s1'), uniq('s2')];
+      await store.assignments.putGroup(g1);
+      await store.assignments.putGroup(g2);
+      const e = await enrolled(store);
+      await store.assignments.addToGroup(g1, [e.devicePk]);
+      await store.assignments.addToGroup(g2, [e.devicePk]);
+      assert.equal((await store.declared.groups.putSettings(g1, { refreshInterval: 60 }, 20)).changed, true);
+      assert.equal((await store.declared.groups.putSettings(g1, { refreshInterval: 60 }, 20)).changed, false);
+      await store.declared.groups.putSettings(g2, { refreshInterval: 90 }, 10);
+      assert.deepEqual(
+        (await store.declared.groups.settingsForDevice(e.devicePk)).map((s) => [s.group, s.settings]),
+        [
+          [g2, { refreshInterval: 90 }],
+          [g1, { refreshInterval: 60 }],
+        ],
+      );
+      assert.equal((await store.declared.groups.putSettings(g2, null, 0)).changed, true);
+      assert.equal((await store.declared.groups.settingsForDevice(e.devicePk)).length, 1);
+      await rejectsWith(store.declared.groups.putSettings(uniq('none'), {}, 0), 'NOT_FOUND');
+    });
+
+    it('appends events in order and queues a webhook delivery per matching subscription', async () => {
+      const all = await store.declared.events.subscribe({ url: 'https://hooks.example/all', secret: 's1', events: [] });
+      const some = await store.declared.events.subscribe({
+        url: 'https://hooks.example/links',
+        secret: 's2',
+        events: ['link.status'],
+      });
+      const before = await store.declared.events.lastId();
+      const written = await store.declared.events.append([
+        { type: 'document.status', payload: { n: 1 } },
+        { type: 'link.status', payload: { n: 2 } },
+      ]);
+      assert.equal(written.length, 2);
+      assert.ok(written[0]!.id > before && written[1]!.id > written[0]!.id);
+      assert.equal(await store.declared.events.lastId(), written[1]!.id);
+      assert.deepEqual(
+        (await store.declared.events.list({ after: before })).map((e) => e.payload),
+        [{ n: 1 }, { n: 2 }],
+      );
+      assert.deepEqual(
+        (await store.declared.events.list({ after: before, types: ['link.status'] })).map((e) => e.type),
+        ['link.status'],
+      );
+      const deliveries = await store.webhooks.list({ limit: 1000 });
+      const mine = deliveries.filter((d) => d.url.startsWith('https://hooks.example/'));
+      assert.equal(mine.length, 3, 'two for the catch-all subscription, one for the filtered one');
+      assert.ok(
+        mine.every((d) => [all.id, some.id].includes((d.payload as { subscriptionId: number }).subscriptionId)),
+      );
+      assert.equal((await store.declared.events.getSubscription(some.id))?.secret, 's2');
+      assert.equal(await store.declared.events.unsubscribe(some.id), true);
+      assert.equal(await store.declared.events.unsubscribe(some.id), false);
+      clock.tick(10);
+      assert.ok((await store.declared.events.prune(clock.t)) >= 2);
+    });
+
+    it('keeps run-time server settings and says when one changed', async () => {
+      const key = uniq('setting');
+      assert.equal(await store.declared.server.get(key), undefined);
+      assert.equal(await store.declared.server.put(key, { on: true }), true);
+      assert.equal(await store.declared.server.put(key, { on: true }), false);
+      assert.deepEqual(await store.declared.server.get(key), { on: true });
+      assert.equal(await store.declared.server.put(key, { on: false }), true);
+    });
+  });
+}
