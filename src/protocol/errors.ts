@@ -111,6 +111,16 @@ export const ERROR_CATALOGUE = {
     syncml: 400,
     text: 'enrollmentType is neither Device, User nor empty.',
   },
+  DISCOVERY_BAD_CONTENT_TYPE: {
+    http: 415,
+    syncml: 415,
+    text: 'The WinDC discovery request is not sent as application/json.',
+  },
+  DISCOVERY_BAD_API_VERSION: {
+    http: 400,
+    syncml: 400,
+    text: 'The WinDC discovery URL names an api-version other than 1.0.',
+  },
   DISCOVERY_BAD_RESPONSE: {
     http: 502,
     syncml: 500,

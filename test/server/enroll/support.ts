@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { generateKeyPairSync, type KeyObject, randomUUID, sign, webcrypto } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
@@ -9,6 +10,8 @@ import {
   buildSecurityHeader,
   buildWindowsCsr,
   type ContextItem,
+  parseSoapEnvelope,
+  readSoapFault,
   windowsCsrCommonName,
 } from '../../../src/protocol/mde2/index.ts';
 import { resolveServerConfig } from '../../../src/server/config.ts';
@@ -181,4 +184,22 @@ export class TestIssuer {
     const s = sign('sha256', Buffer.from(`${h}.${c}`), key).toString('base64url');
     return `${h}.${c}.${s}`;
   }
+}
+
+/** Every SOAP answer: one un-chunked message of SOAP 1.2 with a Content-Length that matches. */
+export function assertSoapMessage(res: HttpResult): void {
+  assert.match(String(res.headers['content-type']), /^application\/soap\+xml; charset=utf-8$/);
+  assert.equal(res.headers['transfer-encoding'], undefined, 'never chunked (MS-MDE2)');
+  assert.equal(Number(res.headers['content-length']), Buffer.byteLength(res.body));
+}
+
+/** The fault in a response; an env:Receiver fault is HTTP 500 unless the refusal is HTTP-level (413, 503). */
+export function faultOf(res: HttpResult, status = 500) {
+  assertSoapMessage(res);
+  assert.equal(res.status, status, `fault status: ${res.body.slice(0, 400)}`);
+  const env = parseSoapEnvelope(res.body);
+  const f = readSoapFault(env);
+  assert.ok(f, 'the body is a SOAP fault');
+  assert.equal(f.code, 'Receiver');
+  return { ...f, relatesTo: env.addressing.relatesTo, activityId: env.activityId?.id };
 }
