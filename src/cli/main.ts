@@ -13,6 +13,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'apply pending database migrations and report them',
     load: () => import('./migrate.ts'),
   },
+  secrets: {
+    summary: 'create, list and revoke OnPremise enrollment secrets',
+    load: () => import('./secrets.ts'),
+  },
   inspect: {
     summary: 'decode a SyncML message, WinDC document, result, 1224 alert, SOAP enrollment message or CSR',
     load: () => import('./inspect.ts'),

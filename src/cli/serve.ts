@@ -1,4 +1,6 @@
 import { ConfigError, resolveServerConfig, serveUsage } from '../server/config.ts';
+import { ensureInitialSecret } from '../server/enroll/secrets.ts';
+import { PATHS } from '../server/enroll/urls.ts';
 import { startServer } from '../server/server.ts';
 
 /** `windc serve`: runs until SIGINT/SIGTERM, then drains connections and closes the database. */
@@ -23,13 +25,19 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`windc serve: cannot start: ${(e as Error).message}`);
     return 1;
   }
+  const secret = await ensureInitialSecret(server.context.store, config.dataDir);
   const lines = [
     `windc ready in ${Date.now() - started} ms`,
     `  listening        ${server.listenUrl}`,
     `  public URL       ${config.publicUrl}`,
     `  database         ${server.context.store.location}`,
     `  device CA        ${config.caCert ?? `${config.dataDir}/ca.pem`}${server.caCreated ? ' (created now)' : ''}`,
+    `  WinDC discovery  ${config.publicUrl}${PATHS.windcDiscovery}?api-version=1.0`,
+    `  MDM discovery    ${config.publicUrl}${PATHS.discovery}`,
   ];
+  if (secret.created) {
+    lines.push(`  enroll secret    ${secret.created}  (saved in ${secret.path}; any e-mail address as user name)`);
+  }
   console.log(lines.join('\n'));
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
