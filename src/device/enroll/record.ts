@@ -48,8 +48,20 @@ export interface EnrollmentRecord {
   lastSession?: { at: number; ok: boolean; error?: string };
 }
 
+/**
+ * The device's Entra ID state, which decides how a WinDC enrollment authenticates (seed 003): joined devices use
+ * their device token (Federated), registered ones the parent MDM certificate (Certificate).
+ */
+export interface EntraState {
+  joinType: 'joined' | 'registered';
+  /** The Entra device object id, `deviceid` in its tokens. */
+  deviceId: string;
+  upn?: string;
+}
+
 interface EnrollmentsJson {
   format: 1;
+  entra?: EntraState;
   enrollments: EnrollmentRecord[];
 }
 
@@ -65,6 +77,7 @@ export class EnrollmentStore {
   /** PEMs of devices that do not persist (fleet runs), by tlsDir. */
   private readonly memoryPems = new Map<string, TlsFiles>();
   private writing: Promise<void> = Promise.resolve();
+  private entraState: EntraState | undefined;
 
   private constructor(
     readonly dir: string,
@@ -79,8 +92,18 @@ export class EnrollmentStore {
     if (json) {
       checkFormat(file, json.format, 1);
       for (const r of json.enrollments) store.records.set(r.accountId, r);
+      store.entraState = json.entra;
     }
     return store;
+  }
+
+  get entra(): EntraState | undefined {
+    return this.entraState;
+  }
+
+  setEntra(state: EntraState): Promise<void> {
+    this.entraState = state;
+    return this.save();
   }
 
   get(accountId: string): EnrollmentRecord | undefined {
@@ -112,6 +135,7 @@ export class EnrollmentStore {
   save(): Promise<void> {
     if (!this.persist) return Promise.resolve();
     const json: EnrollmentsJson = { format: 1, enrollments: this.list() };
+    if (this.entraState) json.entra = this.entraState;
     this.writing = this.writing.then(() => writeJsonAtomic(path.join(this.dir, ENROLLMENTS_FILE), json));
     return this.writing;
   }
