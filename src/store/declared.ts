@@ -1,3 +1,4 @@
+import type { NamedCollection } from './assignments.ts';
 import type { DocumentSummary, PutResult } from './documents.ts';
 import type { EpochMs, Page } from './types.ts';
 
@@ -233,6 +234,12 @@ export interface DeclaredEventStore {
   unsubscribe(id: number): Promise<boolean>;
 }
 
+/** Single sets and groups by name (the assignment store only lists them). */
+export interface CollectionLookup {
+  set(name: string): Promise<NamedCollection | undefined>;
+  group(name: string): Promise<NamedCollection | undefined>;
+}
+
 /** Server-wide settings changed at run time through the admin API, shared by every process. */
 export interface ServerSettingsStore {
   get(key: string): Promise<unknown>;
@@ -247,4 +254,5 @@ export interface DeclaredStore {
   readonly groups: GroupRuleStore;
   readonly events: DeclaredEventStore;
   readonly server: ServerSettingsStore;
+  readonly collections: CollectionLookup;
 }

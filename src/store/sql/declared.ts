@@ -1,4 +1,5 @@
-import type { DeclaredStore } from '../declared.ts';
+import type { NamedCollection } from '../assignments.ts';
+import type { CollectionLookup, DeclaredStore } from '../declared.ts';
 import type { Ctx } from './context.ts';
 import { SqlDeclaredDocuments } from './declared-documents.ts';
 import { SqlDeclaredEvents, SqlServerSettings } from './declared-events.ts';
@@ -13,6 +14,7 @@ export class SqlDeclared implements DeclaredStore {
   readonly groups: SqlGroupRules;
   readonly events: SqlDeclaredEvents;
   readonly server: SqlServerSettings;
+  readonly collections: CollectionLookup;
 
   constructor(ctx: Ctx) {
     this.documents = new SqlDeclaredDocuments(ctx);
@@ -22,5 +24,10 @@ export class SqlDeclared implements DeclaredStore {
     this.groups = new SqlGroupRules(ctx);
     this.events = new SqlDeclaredEvents(ctx);
     this.server = new SqlServerSettings(ctx);
+    const one = async (table: 'doc_sets' | 'device_groups', name: string): Promise<NamedCollection | undefined> => {
+      const r = await ctx.db.selectFrom(table).selectAll().where('name', '=', name).executeTakeFirst();
+      return r && { name: r.name, description: r.description, createdAt: r.created_at, updatedAt: r.updated_at };
+    };
+    this.collections = { set: (name) => one('doc_sets', name), group: (name) => one('device_groups', name) };
   }
 }

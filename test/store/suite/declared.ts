@@ -256,6 +256,16 @@ export function declaredSuite(h: StoreHarness): void {
       assert.ok((await store.declared.events.prune(clock.t)) >= 2);
     });
 
+    it('looks up one set or group by name', async () => {
+      const [set, group] = [uniq('one-set'), uniq('one-group')];
+      await store.assignments.putSet(set, 'd');
+      await store.assignments.putGroup(group);
+      assert.equal((await store.declared.collections.set(set))?.description, 'd');
+      assert.equal((await store.declared.collections.group(group))?.name, group);
+      assert.equal(await store.declared.collections.set(group), undefined);
+      assert.equal(await store.declared.collections.group(uniq('none')), undefined);
+    });
+
     it('keeps run-time server settings and says when one changed', async () => {
       const key = uniq('setting');
       assert.equal(await store.declared.server.get(key), undefined);
