@@ -1,13 +1,24 @@
-import { webcrypto } from 'node:crypto';
-import * as asn1js from 'asn1js';
+import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { ProtocolError } from '../errors.ts';
 import { decodeBase64 } from './base64.ts';
+import {
+  childrenOf,
+  content,
+  DER,
+  DerError,
+  oidOf,
+  readTlv,
+  smallIntegerOf,
+  stringOf,
+  type Tlv,
+  whole,
+} from './der-read.ts';
 
 /**
  * PKCS#10 (RFC 2986) as Windows' enrollment client writes it. A strict parser refuses Windows' CSRs: the CN is a
  * PrintableString holding `!` and a trailing NUL, and the signature OID is the old OIW sha1WithRSA
- * (1.3.14.3.2.29), which @peculiar/x509 cannot verify. So this reads the structure with asn1js directly and
- * verifies with WebCrypto over the exact CertificationRequestInfo bytes.
+ * (1.3.14.3.2.29), which @peculiar/x509 cannot verify. So this reads the structure with a strict DER reader
+ * (der-read.ts) and verifies over the exact CertificationRequestInfo bytes.
  */
 export interface DecodedCsr {
   der: Uint8Array;
@@ -67,40 +78,36 @@ export const OID = {
 } as const;
 
 const MAX_CSR_BYTES = 64 * 1024;
-const BER_LIMITS = { maxDepth: 16, maxNodes: 4096, parseEmbedded: false } as const;
 
 function bad(message: string): never {
   throw new ProtocolError('CSR_MALFORMED', message);
 }
 
-function parseBer(bytes: Uint8Array, what: string): asn1js.AsnType {
-  let res: ReturnType<typeof asn1js.fromBER>;
+/** Runs a step of decoding, reporting the reader's structural errors as CSR_MALFORMED about `what`. */
+function read<T>(what: string, fn: () => T): T {
   try {
-    res = asn1js.fromBER(bytes, BER_LIMITS);
+    return fn();
   } catch (e) {
-    return bad(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+    if (e instanceof DerError) return bad(`${what}: ${e.message}`);
+    throw e;
   }
-  if (res.offset !== bytes.byteLength || res.result.error) bad(`${what} is not a single valid DER value`);
-  return res.result;
 }
 
-function seq(b: asn1js.AsnType | undefined, what: string): asn1js.AsnType[] {
-  if (!(b instanceof asn1js.Sequence)) return bad(`${what} is not a SEQUENCE`);
-  return b.valueBlock.value;
+function seq(der: Uint8Array, t: Tlv | undefined, what: string): Tlv[] {
+  if (t?.tag !== DER.sequence) return bad(`${what} is not a SEQUENCE`);
+  return read(what, () => childrenOf(der, t));
 }
 
-function oid(b: asn1js.AsnType | undefined, what: string): string {
-  if (!(b instanceof asn1js.ObjectIdentifier)) return bad(`${what} is not an OBJECT IDENTIFIER`);
-  return b.valueBlock.toString();
+function oid(der: Uint8Array, t: Tlv | undefined, what: string): string {
+  if (t?.tag !== DER.oid) return bad(`${what} is not an OBJECT IDENTIFIER`);
+  return read(what, () => oidOf(der, t));
 }
 
-function bits(b: asn1js.AsnType | undefined, what: string): Uint8Array {
-  if (!(b instanceof asn1js.BitString) || b.valueBlock.unusedBits !== 0) return bad(`${what} is not a BIT STRING`);
-  return b.valueBlock.valueHexView;
-}
-
-function raw(b: asn1js.AsnType): Uint8Array {
-  return b.valueBeforeDecodeView;
+function bits(der: Uint8Array, t: Tlv | undefined, what: string): Uint8Array {
+  if (t?.tag !== DER.bitString || t.end === t.contentStart || der[t.contentStart] !== 0) {
+    return bad(`${what} is not a BIT STRING`);
+  }
+  return der.subarray(t.contentStart + 1, t.end);
 }
 
 /** Accepts DER bytes, base64 (whitespace allowed) or PEM. */
@@ -115,23 +122,25 @@ export function decodeCsr(input: Uint8Array | string): DecodedCsr {
         )
       : input;
   if (der.byteLength > MAX_CSR_BYTES) bad(`PKCS#10 request is larger than ${MAX_CSR_BYTES} bytes`);
-  const [infoBlock, algBlock, sigBlock, ...rest] = seq(parseBer(der, 'PKCS#10 request'), 'CertificationRequest');
+  const top = read('PKCS#10 request', () => readTlv(der, 0));
+  if (top.end !== der.byteLength) bad('PKCS#10 request is not a single valid DER value');
+  const [infoBlock, algBlock, sigBlock, ...rest] = seq(der, top, 'CertificationRequest');
   if (!infoBlock || rest.length > 0) bad('CertificationRequest must have exactly three parts');
-  const [versionBlock, nameBlock, spkiBlock, attrsBlock, ...more] = seq(infoBlock, 'CertificationRequestInfo');
+  const [versionBlock, nameBlock, spkiBlock, attrsBlock, ...more] = seq(der, infoBlock, 'CertificationRequestInfo');
   if (more.length > 0) bad('CertificationRequestInfo has extra parts');
-  if (!(versionBlock instanceof asn1js.Integer)) bad('version is not an INTEGER');
+  if (versionBlock?.tag !== DER.integer) bad('version is not an INTEGER');
 
-  const subject = readName(nameBlock);
+  const subject = readName(der, nameBlock);
   const cn = subject.find((a) => a.oid === OID.commonName)?.value;
-  const { attributes, extensions } = readAttributes(attrsBlock);
+  const { attributes, extensions } = readAttributes(der, attrsBlock);
   const out: DecodedCsr = {
     der,
-    version: versionBlock.valueBlock.valueDec,
+    version: read('version', () => smallIntegerOf(der, versionBlock)),
     subject,
-    publicKey: readSpki(spkiBlock),
-    signatureAlgorithmOid: oid(seq(algBlock, 'signatureAlgorithm')[0], 'signatureAlgorithm'),
-    certificationRequestInfo: raw(infoBlock),
-    signature: bits(sigBlock, 'signature'),
+    publicKey: readSpki(der, spkiBlock),
+    signatureAlgorithmOid: oid(der, seq(der, algBlock, 'signatureAlgorithm')[0], 'signatureAlgorithm'),
+    certificationRequestInfo: whole(der, infoBlock),
+    signature: bits(der, sigBlock, 'signature'),
     attributes,
     extensions,
   };
@@ -145,63 +154,67 @@ export function decodeCsr(input: Uint8Array | string): DecodedCsr {
   return out;
 }
 
-function readName(b: asn1js.AsnType | undefined): CsrNameAttribute[] {
+function readName(der: Uint8Array, t: Tlv | undefined): CsrNameAttribute[] {
   const out: CsrNameAttribute[] = [];
-  for (const rdn of seq(b, 'subject')) {
-    if (!(rdn instanceof asn1js.Set)) bad('subject RDN is not a SET');
-    for (const atv of rdn.valueBlock.value) {
-      const [t, v] = seq(atv, 'subject attribute');
-      if (!(v instanceof asn1js.BaseStringBlock)) bad('subject attribute value is not a string');
-      out.push({ oid: oid(t, 'subject attribute type'), value: v.getValue(), tag: v.idBlock.tagNumber });
+  for (const rdn of seq(der, t, 'subject')) {
+    if (rdn.tag !== DER.set) bad('subject RDN is not a SET');
+    for (const atv of read('subject RDN', () => childrenOf(der, rdn))) {
+      const [type, value] = seq(der, atv, 'subject attribute');
+      const text = value ? read('subject attribute value', () => stringOf(der, value)) : undefined;
+      if (!value || text === undefined) bad('subject attribute value is not a string');
+      out.push({ oid: oid(der, type, 'subject attribute type'), value: text, tag: value.tag });
     }
   }
   return out;
 }
 
-function readSpki(b: asn1js.AsnType | undefined): CsrPublicKey {
-  const [alg, key] = seq(b, 'subjectPKInfo');
-  const [algOid, params] = seq(alg, 'subjectPKInfo algorithm');
-  const out: CsrPublicKey = { algorithmOid: oid(algOid, 'public key algorithm'), spki: raw(b as asn1js.AsnType) };
-  const keyBits = bits(key, 'subjectPublicKey');
+function readSpki(der: Uint8Array, t: Tlv | undefined): CsrPublicKey {
+  const [alg, key] = seq(der, t, 'subjectPKInfo');
+  const [algOid, params] = seq(der, alg, 'subjectPKInfo algorithm');
+  const out: CsrPublicKey = { algorithmOid: oid(der, algOid, 'public key algorithm'), spki: whole(der, t as Tlv) };
+  const keyBits = bits(der, key, 'subjectPublicKey');
   if (out.algorithmOid === OID.rsaEncryption) {
-    const [n, e] = seq(parseBer(keyBits, 'RSA public key'), 'RSAPublicKey');
-    if (!(n instanceof asn1js.Integer) || !(e instanceof asn1js.Integer)) bad('RSAPublicKey is not two INTEGERs');
-    const mod = n.valueBlock.valueHexView;
+    const rsaTop = read('RSA public key', () => readTlv(keyBits, 0));
+    if (rsaTop.end !== keyBits.length) bad('RSA public key is not a single valid DER value');
+    const [n, e, ...extra] = seq(keyBits, rsaTop, 'RSAPublicKey');
+    if (n?.tag !== DER.integer || e?.tag !== DER.integer || extra.length > 0) bad('RSAPublicKey is not two INTEGERs');
+    const mod = content(keyBits, n);
     const lead = mod[0] === 0 ? 1 : 0;
     const top = mod[lead] ?? 0;
     out.rsa = {
       modulusBits: (mod.length - lead - 1) * 8 + (top === 0 ? 0 : 32 - Math.clz32(top)),
-      publicExponent: e.valueBlock.valueDec,
+      publicExponent: read('RSA public exponent', () => smallIntegerOf(keyBits, e)),
     };
   } else if (out.algorithmOid === OID.ecPublicKey) {
-    out.ecCurveOid = oid(params, 'EC curve');
+    out.ecCurveOid = oid(der, params, 'EC curve');
   }
   return out;
 }
 
-function readAttributes(b: asn1js.AsnType | undefined): Pick<DecodedCsr, 'attributes' | 'extensions'> {
+function readAttributes(der: Uint8Array, t: Tlv | undefined): Pick<DecodedCsr, 'attributes' | 'extensions'> {
   const attributes: DecodedCsr['attributes'] = [];
   const extensions: CsrExtension[] = [];
-  if (b === undefined) return { attributes, extensions };
-  // attributes is [0] IMPLICIT SET OF Attribute: context class 3, tag 0, constructed.
-  if (b.idBlock.tagClass !== 3 || b.idBlock.tagNumber !== 0 || !(b instanceof asn1js.Constructed)) {
-    bad('attributes are not [0] IMPLICIT');
-  }
-  for (const a of b.valueBlock.value) {
-    const [t, vals] = seq(a, 'attribute');
-    if (!(vals instanceof asn1js.Set)) bad('attribute values are not a SET');
-    const type = oid(t, 'attribute type');
-    attributes.push({ oid: type, values: vals.valueBlock.value.map(raw) });
-    if (type !== OID.extensionRequest && type !== OID.msCertExtensions) continue;
-    for (const v of vals.valueBlock.value) {
-      for (const ext of seq(v, 'Extensions')) {
-        const parts = seq(ext, 'Extension');
-        const critical = parts.length === 3 && parts[1] instanceof asn1js.Boolean ? parts[1].valueBlock.value : false;
+  if (t === undefined) return { attributes, extensions };
+  // attributes is [0] IMPLICIT SET OF Attribute: context class, constructed, tag 0.
+  if (t.tag !== 0xa0) bad('attributes are not [0] IMPLICIT');
+  for (const a of read('attributes', () => childrenOf(der, t))) {
+    const [type, vals] = seq(der, a, 'attribute');
+    if (vals?.tag !== DER.set) bad('attribute values are not a SET');
+    const typeOid = oid(der, type, 'attribute type');
+    const values = read('attribute values', () => childrenOf(der, vals));
+    attributes.push({ oid: typeOid, values: values.map((v) => whole(der, v)) });
+    if (typeOid !== OID.extensionRequest && typeOid !== OID.msCertExtensions) continue;
+    for (const v of values) {
+      for (const ext of seq(der, v, 'Extensions')) {
+        const parts = seq(der, ext, 'Extension');
+        const flag = parts.length === 3 ? parts[1] : undefined;
+        const critical =
+          flag?.tag === DER.boolean && flag.end - flag.contentStart === 1 && der[flag.contentStart] !== 0;
         const value = parts[parts.length - 1];
-        if (!(value instanceof asn1js.OctetString) || parts.length < 2 || parts.length > 3) {
+        if (value?.tag !== DER.octetString || parts.length < 2 || parts.length > 3) {
           bad('Extension is not OID, [critical,] OCTET STRING');
         }
-        extensions.push({ oid: oid(parts[0], 'extension id'), critical, value: value.valueBlock.valueHexView });
+        extensions.push({ oid: oid(der, parts[0], 'extension id'), critical, value: content(der, value) });
       }
     }
   }
@@ -230,75 +243,84 @@ export function decodeDeviceIdExtension(value: Uint8Array): string {
   return Buffer.from(bytes).toString('latin1').replace(/\0+$/, '');
 }
 
-interface VerifyParams {
-  key: webcrypto.RsaHashedImportParams | webcrypto.EcKeyImportParams;
-  verify: webcrypto.AlgorithmIdentifier | webcrypto.EcdsaParams;
-}
+/** Hash per signature OID, and the key type that may sign with it. */
+const SIGNATURES: Record<string, { hash: string; key: 'rsa' | 'ec' }> = {
+  [OID.sha1WithRsaOiw]: { hash: 'sha1', key: 'rsa' },
+  [OID.sha1WithRsa]: { hash: 'sha1', key: 'rsa' },
+  [OID.sha256WithRsa]: { hash: 'sha256', key: 'rsa' },
+  [OID.sha384WithRsa]: { hash: 'sha384', key: 'rsa' },
+  [OID.sha512WithRsa]: { hash: 'sha512', key: 'rsa' },
+  [OID.ecdsaWithSha256]: { hash: 'sha256', key: 'ec' },
+  [OID.ecdsaWithSha384]: { hash: 'sha384', key: 'ec' },
+};
+const EC_CURVES = new Set(['1.2.840.10045.3.1.7', '1.3.132.0.34', '1.3.132.0.35']);
 
-function verifyParams(csr: DecodedCsr): VerifyParams {
-  const rsa = (hash: string): VerifyParams => ({
-    key: { name: 'RSASSA-PKCS1-v1_5', hash },
-    verify: { name: 'RSASSA-PKCS1-v1_5' },
-  });
-  const curve = { '1.2.840.10045.3.1.7': 'P-256', '1.3.132.0.34': 'P-384', '1.3.132.0.35': 'P-521' }[
-    csr.publicKey.ecCurveOid ?? ''
-  ];
-  const ec = (hash: string): VerifyParams | undefined =>
-    curve ? { key: { name: 'ECDSA', namedCurve: curve }, verify: { name: 'ECDSA', hash } } : undefined;
-  const byOid: Record<string, VerifyParams | undefined> = {
-    [OID.sha1WithRsaOiw]: rsa('SHA-1'),
-    [OID.sha1WithRsa]: rsa('SHA-1'),
-    [OID.sha256WithRsa]: rsa('SHA-256'),
-    [OID.sha384WithRsa]: rsa('SHA-384'),
-    [OID.sha512WithRsa]: rsa('SHA-512'),
-    [OID.ecdsaWithSha256]: ec('SHA-256'),
-    [OID.ecdsaWithSha384]: ec('SHA-384'),
-  };
-  const p = byOid[csr.signatureAlgorithmOid];
-  const keyMatches = p !== undefined && (p.key.name === 'ECDSA') === (csr.publicKey.algorithmOid === OID.ecPublicKey);
-  if (!p || !keyMatches) {
+/**
+ * Proof of possession: the request is signed by the key it asks to have certified. False means a bad signature;
+ * an unreadable key or unsupported algorithm throws, since that is a different answer for the client. It runs
+ * on node:crypto directly (synchronously, on the caller's thread): it sits on every enrollment, and a trip
+ * through WebCrypto's thread pool cost more than the verification.
+ */
+export async function verifyCsrSignature(csr: DecodedCsr): Promise<boolean> {
+  const alg = SIGNATURES[csr.signatureAlgorithmOid];
+  const keyIsEc = csr.publicKey.algorithmOid === OID.ecPublicKey;
+  const supported =
+    alg !== undefined && (alg.key === 'ec') === keyIsEc && (!keyIsEc || EC_CURVES.has(csr.publicKey.ecCurveOid ?? ''));
+  if (!alg || !supported) {
     throw new ProtocolError(
       'CSR_UNSUPPORTED_ALGORITHM',
       `signature algorithm ${csr.signatureAlgorithmOid} with key ${csr.publicKey.algorithmOid} is not supported`,
     );
   }
-  return p;
-}
-
-/**
- * Proof of possession: the request is signed by the key it asks to have certified. False means a bad signature;
- * an unreadable key or unsupported algorithm throws, since that is a different answer for the client.
- */
-export async function verifyCsrSignature(csr: DecodedCsr): Promise<boolean> {
-  const p = verifyParams(csr);
-  let key: webcrypto.CryptoKey;
+  let key: KeyObject;
   try {
-    key = await webcrypto.subtle.importKey('spki', csr.publicKey.spki, p.key, false, ['verify']);
+    key = importPublicKey(csr.publicKey);
   } catch (e) {
     throw new ProtocolError('CSR_MALFORMED', `public key cannot be imported: ${String(e)}`, undefined, { cause: e });
   }
-  const sig = p.key.name === 'ECDSA' ? ecdsaDerToRaw(csr.signature, key) : csr.signature;
-  if (!sig) return false;
-  return webcrypto.subtle.verify(p.verify, key, sig, csr.certificationRequestInfo);
+  if (key.asymmetricKeyType !== alg.key) return false;
+  try {
+    // X.509 carries ECDSA signatures as DER SEQUENCE { r, s }, node's default encoding.
+    return verify(alg.hash, csr.certificationRequestInfo, key, csr.signature);
+  } catch {
+    return false;
+  }
 }
 
-/** X.509 carries ECDSA signatures as DER SEQUENCE { r, s }; WebCrypto wants fixed-width r || s. */
-function ecdsaDerToRaw(der: Uint8Array, key: webcrypto.CryptoKey): Uint8Array | undefined {
-  const curve = (key.algorithm as webcrypto.EcKeyAlgorithm).namedCurve;
-  const size = curve === 'P-256' ? 32 : curve === 'P-384' ? 48 : 66;
-  let parts: asn1js.AsnType[];
-  try {
-    parts = seq(parseBer(der, 'ECDSA signature'), 'ECDSA signature');
-  } catch {
-    return undefined;
+const JWK_CURVES: Record<string, { crv: string; size: number }> = {
+  '1.2.840.10045.3.1.7': { crv: 'P-256', size: 32 },
+  '1.3.132.0.34': { crv: 'P-384', size: 48 },
+  '1.3.132.0.35': { crv: 'P-521', size: 66 },
+};
+
+/**
+ * The key as a KeyObject. OpenSSL 3 decodes a DER SubjectPublicKeyInfo an order of magnitude slower than it
+ * builds the same key from its numbers, so RSA keys and uncompressed EC points go in as JWK; anything else
+ * (a compressed point) takes the DER route.
+ */
+function importPublicKey(pub: CsrPublicKey): KeyObject {
+  const der = pub.spki;
+  const [, keyTlv] = childrenOf(der, readTlv(der, 0));
+  const bitsOk = keyTlv?.tag === DER.bitString && der[keyTlv.contentStart] === 0;
+  if (bitsOk && pub.algorithmOid === OID.rsaEncryption) {
+    const body = der.subarray(keyTlv.contentStart + 1, keyTlv.end);
+    const [n, e] = childrenOf(body, readTlv(body, 0));
+    if (n && e) {
+      const b64 = (t: Tlv) => {
+        const v = content(body, t);
+        return Buffer.from(v[0] === 0 ? v.subarray(1) : v).toString('base64url');
+      };
+      return createPublicKey({ key: { kty: 'RSA', n: b64(n), e: b64(e) }, format: 'jwk' });
+    }
   }
-  const out = new Uint8Array(size * 2);
-  for (const [i, p] of parts.entries()) {
-    if (i > 1 || !(p instanceof asn1js.Integer)) return undefined;
-    let v = p.valueBlock.valueHexView;
-    while (v.length > size && v[0] === 0) v = v.subarray(1);
-    if (v.length > size) return undefined;
-    out.set(v, i * size + size - v.length);
+  const curve = JWK_CURVES[pub.ecCurveOid ?? ''];
+  if (bitsOk && curve && pub.algorithmOid === OID.ecPublicKey) {
+    const point = der.subarray(keyTlv.contentStart + 1, keyTlv.end);
+    if (point[0] === 4 && point.length === 1 + 2 * curve.size) {
+      const x = Buffer.from(point.subarray(1, 1 + curve.size)).toString('base64url');
+      const y = Buffer.from(point.subarray(1 + curve.size)).toString('base64url');
+      return createPublicKey({ key: { kty: 'EC', crv: curve.crv, x, y }, format: 'jwk' });
+    }
   }
-  return parts.length === 2 ? out : undefined;
+  return createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' });
 }
