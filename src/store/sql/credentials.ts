@@ -1,4 +1,4 @@
-import { type Selectable, sql } from 'kysely';
+import type { Selectable } from 'kysely';
 import type {
   DeviceCredentialStore,
   DeviceCredentials,
@@ -6,6 +6,7 @@ import type {
   EnrollmentSecretStore,
 } from '../credentials.ts';
 import { affected, type Ctx, translate } from './context.ts';
+import { prebuilt, run } from './prebuilt.ts';
 import type { DeviceCredentialsTable, EnrollmentSecretsTable } from './schema.ts';
 
 const toSecret = (r: Selectable<EnrollmentSecretsTable>): EnrollmentSecret => ({
@@ -59,32 +60,40 @@ export class SqlEnrollmentSecrets implements EnrollmentSecretStore {
     return affected(r) > 0;
   }
 
+  /** On every OnPremise request, so the statement text is built once (prebuilt.ts) rather than per call. */
   async verify(
     secretHash: string,
     options?: { recordUse?: boolean | undefined },
   ): Promise<EnrollmentSecret | undefined> {
     const now = this.ctx.now();
-    if (options?.recordUse) {
-      const row = await this.ctx.db
-        .updateTable('enrollment_secrets')
-        .set({ last_used_at: now, use_count: sql<number>`use_count + 1` })
-        .where('secret_hash', '=', secretHash)
-        .where('revoked_at', 'is', null)
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-        .returningAll()
-        .executeTakeFirst();
-      return row && toSecret(row);
-    }
-    const row = await this.ctx.db
-      .selectFrom('enrollment_secrets')
-      .selectAll()
-      .where('secret_hash', '=', secretHash)
-      .where('revoked_at', 'is', null)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-      .executeTakeFirst();
+    const { backend, db } = this.ctx;
+    const usable = (p: () => string) =>
+      `secret_hash = ${p()} and revoked_at is null and (expires_at is null or expires_at > ${p()})`;
+    const text = options?.recordUse
+      ? prebuilt(
+          backend,
+          'secrets.use',
+          (p) =>
+            `update enrollment_secrets set last_used_at = ${p()}, use_count = use_count + 1 where ${usable(p)} returning *`,
+        )
+      : prebuilt(backend, 'secrets.find', (p) => `select * from enrollment_secrets where ${usable(p)}`);
+    const params = options?.recordUse ? [now, secretHash, now] : [secretHash, now];
+    const row = (await run<Selectable<EnrollmentSecretsTable>>(db, text, params)).rows[0];
     return row && toSecret(row);
   }
 }
+
+/** Column order of the prebuilt upsert; enrollment_id first, as the conflict target. */
+const COLUMNS = [
+  'enrollment_id',
+  'device_name',
+  'device_secret_digest',
+  'device_nonce',
+  'server_name',
+  'server_secret',
+  'server_nonce',
+  'created_at',
+] as const;
 
 const toCredentials = (r: Selectable<DeviceCredentialsTable>): DeviceCredentials => ({
   enrollmentId: r.enrollment_id,
@@ -101,22 +110,28 @@ export class SqlDeviceCredentials implements DeviceCredentialStore {
   constructor(private readonly ctx: Ctx) {}
 
   async put(input: Omit<DeviceCredentials, 'createdAt'>): Promise<DeviceCredentials> {
-    const values = {
-      device_name: input.deviceName,
-      device_secret_digest: input.deviceSecretDigest,
-      device_nonce: input.deviceNonce,
-      server_name: input.serverName,
-      server_secret: input.serverSecret,
-      server_nonce: input.serverNonce,
-      created_at: this.ctx.now(),
-    };
+    const text = prebuilt(this.ctx.backend, 'credentials.put', (p) => {
+      const update = COLUMNS.slice(1)
+        .map((c) => `${c} = excluded.${c}`)
+        .join(', ');
+      return (
+        `insert into device_credentials (${COLUMNS.join(', ')}) values (${COLUMNS.map(p).join(', ')}) ` +
+        `on conflict (enrollment_id) do update set ${update} returning *`
+      );
+    });
+    const params = [
+      input.enrollmentId,
+      input.deviceName,
+      input.deviceSecretDigest,
+      input.deviceNonce,
+      input.serverName,
+      input.serverSecret,
+      input.serverNonce,
+      this.ctx.now(),
+    ];
     try {
-      const row = await this.ctx.db
-        .insertInto('device_credentials')
-        .values({ enrollment_id: input.enrollmentId, ...values })
-        .onConflict((oc) => oc.column('enrollment_id').doUpdateSet(values))
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const row = (await run<Selectable<DeviceCredentialsTable>>(this.ctx.db, text, params)).rows[0];
+      if (!row) throw new Error('unreachable: an upsert with returning gave no row');
       return toCredentials(row);
     } catch (err) {
       translate(err, `credentials of enrollment ${input.enrollmentId}`);
