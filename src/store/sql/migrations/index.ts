@@ -4,6 +4,7 @@ import * as initial from './0001-initial.ts';
 import * as enrollmentCredentials from './0002-enrollment-credentials.ts';
 import * as wireCmdIds from './0003-wire-cmdids.ts';
 import * as declaredManagement from './0004-declared-management.ts';
+import * as enrollmentLookupIndex from './0005-enrollment-lookup-index.ts';
 
 /**
  * Migrations are code, listed here in order, so they ship inside the build and run the same on both backends.
@@ -14,6 +15,7 @@ const MIGRATIONS: { name: string; up: (db: Kysely<unknown>, backend: Backend) =>
   { name: '0002-enrollment-credentials', up: enrollmentCredentials.up },
   { name: '0003-wire-cmdids', up: wireCmdIds.up },
   { name: '0004-declared-management', up: declaredManagement.up },
+  { name: '0005-enrollment-lookup-index', up: enrollmentLookupIndex.up },
 ];
 
 export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map((m) => m.name);
