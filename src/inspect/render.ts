@@ -16,15 +16,18 @@ export function render(d: Decoded): string {
 function renderInto(d: Decoded, out: string[], ind: string): void {
   switch (d.kind) {
     case 'syncml':
-      return renderSyncML(d.message, d.fragment, d.notes, out, ind);
+      renderSyncML(d.message, d.fragment, d.notes, out, ind);
+      return;
     case 'declared-document':
     case 'declared-result':
     case 'declared-summary':
     case 'invalid':
-      return renderEmbedded(d, out, ind);
+      renderEmbedded(d, out, ind);
+      return;
     case 'instance-blob':
       out.push(`${ind}InstanceBlob schema ${d.blob.schema}`);
-      return renderValue(d.blob.instances, out, `${ind}  `);
+      renderValue(d.blob.instances, out, `${ind}  `);
+      return;
     case 'soap':
       out.push(`${ind}SOAP ${d.operation}${d.relatesTo ? `  relates to ${d.relatesTo}` : ''}`);
       if (d.action) out.push(`${ind}  action ${d.action}`);
@@ -165,9 +168,11 @@ function renderEmbedded(e: Embedded, out: string[], ind: string): void {
       }
       return;
     case 'declared-document':
-      return renderDocument(e.document, e.checksum, out, ind);
+      renderDocument(e.document, e.checksum, out, ind);
+      return;
     case 'declared-result':
-      return renderResult(e.result, out, ind);
+      renderResult(e.result, out, ind);
+      return;
   }
 }
 
@@ -272,9 +277,15 @@ function isNameValue(x: unknown): x is { name: string; value: unknown } {
   );
 }
 
+/** Control characters (Windows' CN ends in NUL) are shown escaped rather than written to the terminal. */
+function hasControlCharacter(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) < 0x20) return true;
+  return false;
+}
+
 function scalar(x: unknown): string {
   if (typeof x === 'string') {
-    const shown = /[\0-\x1f]/.test(x) ? JSON.stringify(x) : x;
+    const shown = hasControlCharacter(x) ? JSON.stringify(x) : x;
     return shown.length > 2 * MAX_INLINE ? `${shown.slice(0, MAX_INLINE)}… (${x.length} chars)` : shown;
   }
   return String(x);
