@@ -52,6 +52,8 @@ export interface SessionContext {
   providerId: string;
   /** A node value as the device sees it: EntDMID, ManagementServiceAddress, SyncApplicationVersion. */
   readNode(locUri: string): string | undefined;
+  /** The server's commands may have changed nodes: a cache behind readNode must be dropped. */
+  nodesChanged?(): void;
   faults?: FaultInjector;
   cv: CorrelationVector;
   retry: RetryPolicy;
@@ -122,6 +124,9 @@ class Session {
   private readonly started = performance.now();
   private readonly sessionId: string;
   private readonly url: string;
+  private readonly httpUrl: URL;
+  /** EntDMID as Client-Request-Id; read again after each server message that ran commands. */
+  private clientRequestId: string | undefined;
   private readonly msft: boolean;
   private readonly outbox: Outbox;
   private readonly inbox = new LargeObjectInbox();
@@ -139,7 +144,9 @@ class Session {
     record.sessionCount = (record.sessionCount % 9999) + 1;
     this.sessionId = String(record.sessionCount);
     this.url = serverAddress(ctx);
+    this.httpUrl = managementUrl(this.url);
     this.msft = usesMsftNamespace(ctx);
+    this.clientRequestId = this.entDmId();
     this.outbox = new Outbox(opts.largeObjects ?? 'abort');
   }
 
@@ -189,11 +196,17 @@ class Session {
         }
         this.commands += asked.length;
         this.outbox.push(this.answer(server, asked));
+        this.ctx.nodesChanged?.();
+        this.clientRequestId = this.entDmId();
         out = this.next(server);
       }
     } catch (e) {
       return this.done('failed', e as Error);
     }
+  }
+
+  private entDmId(): string | undefined {
+    return this.ctx.readNode(`${PROVIDER}/${this.ctx.providerId}/EntDMID`);
   }
 
   private header() {
@@ -275,8 +288,8 @@ class Session {
       ctx.transport,
       {
         method: 'POST',
-        url: managementUrl(this.url),
-        headers: omadmHeaders(ctx.cv.next(), ctx.readNode(`${PROVIDER}/${ctx.providerId}/EntDMID`)),
+        url: this.httpUrl,
+        headers: omadmHeaders(ctx.cv.next(), this.clientRequestId),
         body: msg.xml,
         tls: ctx.tls,
         ...(ctx.faults ? { faults: ctx.faults } : {}),

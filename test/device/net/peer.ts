@@ -31,14 +31,16 @@ export interface Exchange {
 }
 
 /** What the script answers: a server message, or a raw HTTP answer. */
-export type Answer = SyncMLMessage | { status: number; body?: string; headers?: Record<string, string> };
+export type Answer =
+  | SyncMLMessage
+  | { status: number; body?: string; headers?: Record<string, string>; chunked?: boolean; close?: boolean };
 
 export interface Peer {
   url: string;
   caPem: string;
   seen: Exchange[];
-  /** A TLS identity the CA issued, for a device that enrolled. */
-  identity(id?: string): Promise<TlsIdentity>;
+  /** A TLS identity the CA issued, for a device that enrolled; `pems` are its files. */
+  identity(id?: string): Promise<TlsIdentity & { pems: { key: string; cert: string; ca: string } }>;
   close(): Promise<void>;
 }
 
@@ -67,9 +69,16 @@ export async function startPeer(script: (x: Exchange, index: number) => Answer |
         if ('header' in a) {
           res.writeHead(200, { 'Content-Type': 'application/vnd.syncml.dm+xml' });
           res.end(buildSyncML(a));
+          return;
+        }
+        res.writeHead(a.status, { ...a.headers, ...(a.close ? { Connection: 'close' } : {}) });
+        const body = a.body ?? '';
+        if (a.chunked && body.length > 1) {
+          // Without a Content-Length node sends each write as a chunk.
+          res.write(body.slice(0, body.length >> 1));
+          res.end(body.slice(body.length >> 1));
         } else {
-          res.writeHead(a.status, a.headers ?? {});
-          res.end(a.body ?? '');
+          res.end(body);
         }
       });
     },
@@ -88,11 +97,12 @@ export async function startPeer(script: (x: Exchange, index: number) => Answer |
         deviceId: id,
         validityDays: 1,
       });
-      return new TlsIdentity(id, {
+      const pems = {
         key: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
         cert: cert.pem,
-        ca: [ca.certPem],
-      });
+        ca: ca.certPem,
+      };
+      return Object.assign(new TlsIdentity(id, { key: pems.key, cert: pems.cert, ca: [pems.ca] }), { pems });
     },
     async close() {
       server.closeAllConnections();
