@@ -17,6 +17,14 @@ const COMMANDS: Record<string, Command> = {
     summary: 'create, list and revoke OnPremise enrollment secrets',
     load: () => import('./secrets.ts'),
   },
+  device: {
+    summary: 'one emulated Windows device: enroll, link (WinDC), sync, status, tamper, unenroll',
+    load: () => import('./device.ts'),
+  },
+  fleet: {
+    summary: 'run N emulated devices against a server: enrollment, sessions, latency and CPU figures',
+    load: () => import('./fleet.ts'),
+  },
   inspect: {
     summary: 'decode a SyncML message, WinDC document, result, 1224 alert, SOAP enrollment message or CSR',
     load: () => import('./inspect.ts'),

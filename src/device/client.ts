@@ -42,6 +42,8 @@ export interface DeviceClientOptions {
   /** CAs trusted for the servers' TLS certificates besides each enrollment's own ca.pem. */
   trustedCaPems?: readonly string[];
   systemRoots?: boolean;
+  /** The TLS trust of enrollment requests, shared by a fleet so its devices share connections and contexts. */
+  enrollmentTls?: TlsIdentity;
   /** Overrides the w7 retry values of every enrollment (tests, load runs). */
   retry?: Partial<RetryPolicy>;
   hooks?: RetryHooks;
@@ -66,6 +68,11 @@ export class DeviceClient {
   private readonly background = new Set<Promise<unknown>>();
   private anonymous: TlsIdentity | undefined;
   private polling = false;
+  /**
+   * DMClient values every session reads (server address, SyncApplicationVersion, EntDMID). Only server commands
+   * and provisioning change them, so they are read once and dropped whenever either may have.
+   */
+  private readonly nodes = new Map<string, string | undefined>();
 
   private constructor(
     readonly device: Device,
@@ -108,10 +115,12 @@ export class DeviceClient {
 
   /** How enrollment requests reach servers: trust but no client certificate. */
   enrollHttp(): EnrollHttp {
-    this.anonymous ??= new TlsIdentity(`anon:${this.device.dir}`, {
-      ca: this.opts.trustedCaPems ?? [],
-      systemRoots: this.opts.systemRoots ?? true,
-    });
+    this.anonymous ??=
+      this.opts.enrollmentTls ??
+      new TlsIdentity(`anon:${this.device.dir}`, {
+        ca: this.opts.trustedCaPems ?? [],
+        systemRoots: this.opts.systemRoots ?? true,
+      });
     const http: EnrollHttp = { transport: this.opts.transport, retry: this.retry(undefined), tls: this.anonymous };
     if (this.opts.hooks) http.hooks = this.opts.hooks;
     http.faults = this.device.faults;
@@ -132,6 +141,7 @@ export class DeviceClient {
       keys: this.opts.keys ?? freshKeys,
       ...(this.opts.issuer ? { federatedToken: (aud: string) => this.deviceToken(aud) } : {}),
     });
+    this.nodes.clear();
     if (this.polling) this.schedulePoll(account.id);
     return account;
   }
@@ -177,6 +187,7 @@ export class DeviceClient {
     const exec: ExecCommand = { kind: 'Exec', cmdId: '2', items: [targetItem(`${base}/Enroll`)] };
     ep.handleCommands([exec], { msgRef: '1', nextCmdId: counter() });
     await this.device.dmclient.idle();
+    this.nodes.clear();
     await this.device.flush();
     const status = this.device.dmclient.status(primary.providerId);
     const account = this.device.accountList().find((a) => a.kind === 'windc' && a.linkedTo === primary.id);
@@ -218,7 +229,8 @@ export class DeviceClient {
       saveRecord: () => this.store.save(),
       devId: this.device.identity.devId,
       providerId: account.providerId,
-      readNode: (u) => this.device.getNode(u),
+      readNode: (u) => this.cachedNode(u),
+      nodesChanged: () => this.nodes.clear(),
       faults: this.device.faults,
       cv: this.cv,
       retry: this.retry(record),
@@ -234,6 +246,13 @@ export class DeviceClient {
     return result;
   }
 
+  private cachedNode(locUri: string): string | undefined {
+    if (this.nodes.has(locUri)) return this.nodes.get(locUri);
+    const v = this.device.getNode(locUri);
+    this.nodes.set(locUri, v);
+    return v;
+  }
+
   /** The person removes the work account: a session carrying the 1226 alert, then the account is gone. */
   async unenroll(accountId: string): Promise<SessionResult> {
     const result = await this.sync(accountId, { genericAlerts: [USER_UNENROLLMENT] });
@@ -246,6 +265,7 @@ export class DeviceClient {
     this.polls.get(accountId)?.cancel();
     this.polls.delete(accountId);
     this.tls.delete(accountId);
+    this.nodes.clear();
     this.device.removeAccount(accountId);
     await this.store.remove(accountId);
     await this.device.flush();

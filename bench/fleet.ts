@@ -1,0 +1,202 @@
+// What one emulated session costs the emulator: `npm run bench:fleet`.
+//
+// A fleet of pre-enrolled devices runs sessions against a trivial OMA-DM responder in a child process (raw TLS,
+// client certificates required, Status for the SyncHdr and every command, Final), so the figure is the
+// emulator's own CPU and not a server's. Beside it, the same machine's floor: a bare TLS request/response and a
+// SyncML parse of package 1, because the absolute numbers depend heavily on the machine.
+//
+// BENCH_DEVICES (default 500), BENCH_CONCURRENCY (200), BENCH_SECONDS (10).
+import { fork } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, createServer, type TLSSocket } from 'node:tls';
+import { DeviceClient } from '../src/device/client.ts';
+import { EnrollmentStore } from '../src/device/enroll/record.ts';
+import { HttpTransport } from '../src/device/net/transport.ts';
+import { parseSyncML } from '../src/protocol/syncml/index.ts';
+import { CertificateAuthority } from '../src/server/pki/ca.ts';
+
+const DEVICES = Number(process.env.BENCH_DEVICES ?? 500);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 200);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+
+type Pems = { key: string; cert: string; ca: string };
+
+/** The child: answer every SyncML POST with Status for its SyncHdr and commands, and Final. */
+function responder(pems: Pems): void {
+  const server = createServer({
+    key: pems.key,
+    cert: pems.cert,
+    ca: [pems.ca],
+    requestCert: true,
+    rejectUnauthorized: true,
+  });
+  server.on('secureConnection', (s: TLSSocket) => {
+    s.setNoDelay(true);
+    let buf = '';
+    s.on('data', (d: Buffer) => {
+      buf += d.toString('utf8');
+      for (;;) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const length = Number(/content-length: (\d+)/i.exec(buf.slice(0, end))?.[1] ?? 0);
+        if (buf.length < end + 4 + length) return;
+        const body = buf.slice(end + 4, end + 4 + length);
+        buf = buf.slice(end + 4 + length);
+        const tag = (t: string) => new RegExp(`<${t}>([^<]*)</${t}>`).exec(body)?.[1] ?? '';
+        const msgId = tag('MsgID');
+        let statuses = `<Status><CmdID>1</CmdID><MsgRef>${msgId}</MsgRef><CmdRef>0</CmdRef><Cmd>SyncHdr</Cmd><Data>200</Data></Status>`;
+        let id = 2;
+        for (const m of body.matchAll(/<(Alert|Replace|Results)><CmdID>(\d+)<\/CmdID>/g)) {
+          statuses += `<Status><CmdID>${id++}</CmdID><MsgRef>${msgId}</MsgRef><CmdRef>${m[2]}</CmdRef><Cmd>${m[1]}</Cmd><Data>200</Data></Status>`;
+        }
+        const reply =
+          `<SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto><SessionID>${tag('SessionID')}</SessionID>` +
+          `<MsgID>${msgId}</MsgID><Target><LocURI>${/<Source><LocURI>([^<]*)/.exec(body)?.[1] ?? ''}</LocURI></Target>` +
+          `<Source><LocURI>${/<Target><LocURI>([^<]*)/.exec(body)?.[1] ?? ''}</LocURI></Source></SyncHdr><SyncBody>${statuses}<Final/></SyncBody></SyncML>`;
+        s.write(
+          `HTTP/1.1 200 OK\r\nContent-Type: application/vnd.syncml.dm+xml\r\nContent-Length: ${Buffer.byteLength(reply)}\r\n\r\n${reply}`,
+        );
+      }
+    });
+    s.on('error', () => {});
+  });
+  server.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as { port: number }).port }));
+}
+
+async function tlsFloor(port: number, pems: Pems, cert: { key: string; cert: string }): Promise<number> {
+  const s = connect({ host: '127.0.0.1', port, ca: [pems.ca], key: cert.key, cert: cert.cert });
+  await new Promise((r) => s.once('secureConnect', r));
+  s.setNoDelay(true);
+  const body = '<SyncML><SyncHdr><MsgID>1</MsgID></SyncHdr><SyncBody>x</SyncBody></SyncML>'.padEnd(1000, ' ');
+  const req = `POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+  const once = () =>
+    new Promise<void>((resolve) => {
+      let got = '';
+      const on = (d: Buffer) => {
+        got += d.toString();
+        if (got.includes('</SyncML>')) {
+          s.off('data', on);
+          resolve();
+        }
+      };
+      s.on('data', on);
+      s.write(req);
+    });
+  for (let i = 0; i < 300; i++) await once();
+  const c0 = process.cpuUsage();
+  const n = 3000;
+  for (let i = 0; i < n; i++) await once();
+  const u = process.cpuUsage(c0);
+  s.destroy();
+  return (u.user + u.system) / n;
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--responder') {
+    process.once('message', (pems: Pems) => responder(pems));
+    return;
+  }
+  const ca = await CertificateAuthority.create('bench CA');
+  const serverKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const serverCert = await ca.issueServerCertificate({
+    publicKey: serverKeys.publicKey.export({ format: 'der', type: 'spki' }),
+    hostnames: ['127.0.0.1'],
+    validityDays: 1,
+  });
+  const pems: Pems = {
+    key: serverKeys.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    cert: serverCert.pem,
+    ca: ca.certPem,
+  };
+  const child = fork(new URL(import.meta.url).pathname, ['--responder'], { execArgv: ['--import', 'tsx'] });
+  const port = await new Promise<number>((resolve) => {
+    child.once('message', (m: { port: number }) => resolve(m.port));
+    child.send(pems);
+  });
+  const url = `https://127.0.0.1:${port}/ManagementServer/MDM.svc`;
+  const base = mkdtempSync(join(tmpdir(), 'windc-bench-fleet-'));
+  const transport = new HttpTransport();
+  // One RSA key certified for every device: what differs per device is its certificate and its TLS connection.
+  const deviceKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const keyPem = deviceKey.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  const spki = deviceKey.publicKey.export({ format: 'der', type: 'spki' });
+  const clients: DeviceClient[] = [];
+  for (let i = 0; i < DEVICES; i++) {
+    const c = await DeviceClient.open(join(base, String(i)), {
+      transport,
+      persist: false,
+      trustedCaPems: [pems.ca],
+      systemRoots: false,
+      device: { delays: { queueMs: 0, applyMs: 0 } },
+    });
+    const account = c.device.addAccount({ kind: 'primary', providerId: 'windc', serverUrl: url });
+    const cert = await ca.issueClientCertificate({
+      publicKey: spki,
+      deviceId: c.device.identity.devId,
+      validityDays: 1,
+    });
+    const tlsDir = EnrollmentStore.tlsDirFor(account.id, true);
+    await c.store.writeTls(tlsDir, { key: keyPem, cert: cert.pem, ca: pems.ca });
+    await c.store.put({
+      accountId: account.id,
+      serverUrl: url,
+      authPolicy: 'bench',
+      tlsDir,
+      sessionCount: 0,
+      enrolledAt: 0,
+    });
+    clients.push(c);
+  }
+  // Every device once, so connections and JIT are warm before measuring.
+  for (const c of clients) await c.sync();
+  let sessions = 0;
+  let failures = 0;
+  let turn = 0;
+  const busy = new Set<DeviceClient>();
+  const c0 = process.cpuUsage();
+  const w0 = performance.now();
+  const until = w0 + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < until) {
+        const c = clients[turn++ % clients.length] as DeviceClient;
+        if (busy.has(c)) continue;
+        busy.add(c);
+        const r = await c.sync();
+        busy.delete(c);
+        sessions++;
+        if (!r.ok) failures++;
+      }
+    }),
+  );
+  const u = process.cpuUsage(c0);
+  const wall = (performance.now() - w0) / 1000;
+  const perSession = (u.user + u.system) / sessions;
+  const floorCert = await ca.issueClientCertificate({ publicKey: spki, deviceId: 'floor', validityDays: 1 });
+  const floor = await tlsFloor(port, pems, { key: keyPem, cert: floorCert.pem });
+  const parseRate = (() => {
+    const xml = `<SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto><SessionID>1</SessionID><MsgID>1</MsgID><Target><LocURI>https://s/x</LocURI></Target><Source><LocURI>D</LocURI></Source></SyncHdr><SyncBody><Status><CmdID>1</CmdID><MsgRef>1</MsgRef><CmdRef>0</CmdRef><Cmd>SyncHdr</Cmd><Data>200</Data></Status><Final/></SyncBody></SyncML>`;
+    for (let i = 0; i < 2000; i++) parseSyncML(xml);
+    const t = performance.now();
+    for (let i = 0; i < 20000; i++) parseSyncML(xml);
+    return (performance.now() - t) / 20;
+  })();
+  console.log(`node ${process.version}; ${DEVICES} devices, ${CONCURRENCY} sessions at once, ${SECONDS} s`);
+  console.log(`  sessions            ${sessions} (${failures} failed), ${(sessions / wall).toFixed(0)}/s`);
+  console.log(
+    `  emulator CPU        ${perSession.toFixed(0)} µs per session: one core carries ${Math.floor(1e6 / perSession)} sessions/s`,
+  );
+  console.log(
+    `  machine floor       ${floor.toFixed(0)} µs CPU for a bare TLS request/response on a kept-alive socket`,
+  );
+  console.log(`                      ${parseRate.toFixed(0)} µs to parse a Status-only SyncML message`);
+  child.kill();
+  transport.close();
+  await Promise.all(clients.map((c) => c.close()));
+  rmSync(base, { recursive: true, force: true });
+}
+
+await main();
