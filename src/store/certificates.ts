@@ -1,3 +1,4 @@
+import type { Enrollment } from './devices.ts';
 import type { EpochMs } from './types.ts';
 
 /** A client certificate the built-in CA issued. Serial and thumbprint are stored as lower-case hex. */
@@ -23,6 +24,16 @@ export interface RecordCertificateInput {
   enrollmentId?: number | null | undefined;
 }
 
+export interface Identified {
+  certificate: IssuedCertificate;
+  enrollment: Enrollment | undefined;
+  /**
+   * The enrollment had open queued commands when this was read. A hint, read in the same statement so a poll
+   * with nothing to deliver costs no queue read: a command queued a moment later simply waits for the next poll.
+   */
+  queued: boolean;
+}
+
 /**
  * Where a CA's key lives (`keyRef`: a file name in the data dir, a KMS URI, …) plus its public certificate.
  * The key itself is never stored: the row exists so that several processes sharing one database can prove
@@ -42,6 +53,11 @@ export interface CertificateStore {
   record(input: RecordCertificateInput): Promise<IssuedCertificate>;
   findBySerial(serial: string): Promise<IssuedCertificate | undefined>;
   findByThumbprint(thumbprint: string): Promise<IssuedCertificate | undefined>;
+  /**
+   * The certificate with the enrollment it was issued for, in one read: what every management message asks
+   * first, so it is a single prebuilt statement. `enrollment` is undefined for a certificate not tied to one.
+   */
+  identify(thumbprint: string): Promise<Identified | undefined>;
   listForEnrollment(enrollmentId: number): Promise<IssuedCertificate[]>;
   /** Returns false when the serial is unknown or already revoked (the first revocation's time is kept). */
   revoke(serial: string, reason?: string | undefined): Promise<boolean>;

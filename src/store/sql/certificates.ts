@@ -1,7 +1,15 @@
 import type { Selectable } from 'kysely';
-import type { Authority, CertificateStore, IssuedCertificate, RecordCertificateInput } from '../certificates.ts';
+import type {
+  Authority,
+  CertificateStore,
+  Identified,
+  IssuedCertificate,
+  RecordCertificateInput,
+} from '../certificates.ts';
 import { StoreError } from '../errors.ts';
 import { affected, atomic, type Ctx, translate } from './context.ts';
+import { type EnrollmentRow, toEnrollment } from './devices.ts';
+import { prebuilt, run } from './prebuilt.ts';
 import type { AuthoritiesTable, CertificatesTable } from './schema.ts';
 
 /** Hex is compared as text, and callers format it differently (Windows upper-case, openssl with colons). */
@@ -78,6 +86,29 @@ export class SqlCertificates implements CertificateStore {
       .where('thumbprint', '=', hex(thumbprint))
       .executeTakeFirst();
     return row && toCert(row);
+  }
+
+  async identify(thumbprint: string): Promise<Identified | undefined> {
+    const text = prebuilt(
+      this.ctx.backend,
+      'certificates:identify',
+      (p) =>
+        `select c.*, e.id as e_id, e.device_pk, e.kind, e.parent_enrollment_id, e.status, e.dev_info, e.context,
+         e.enrolled_at, e.last_seen_at, e.last_report_at, e.ended_at, d.device_id,
+         exists (select 1 from command_queue q where q.enrollment_id = c.enrollment_id and q.state = 'queued') as queued
+         from certificates c left join enrollments e on e.id = c.enrollment_id left join devices d on d.id = e.device_pk
+         where c.thumbprint = ${p()}`,
+    );
+    type Row = Selectable<CertificatesTable> &
+      Omit<EnrollmentRow, 'id' | 'device_id'> & { e_id: number | null; device_id: string | null; queued: unknown };
+    const row = (await run<Row>(this.ctx.db, text, [hex(thumbprint)])).rows[0];
+    if (!row) return undefined;
+    const enrollment =
+      row.e_id === null || row.device_id === null
+        ? undefined
+        : toEnrollment({ ...row, id: row.e_id, device_id: row.device_id });
+    // SQLite answers 0/1, PostgreSQL a boolean.
+    return { certificate: toCert(row), enrollment, queued: row.queued === true || row.queued === 1 };
   }
 
   async listForEnrollment(enrollmentId: number): Promise<IssuedCertificate[]> {

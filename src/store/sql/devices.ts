@@ -2,9 +2,10 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Device, DeviceStore, EnrollInput, Enrollment, EnrollmentFilter, EnrollmentKind } from '../devices.ts';
 import { type Page, pageLimit } from '../types.ts';
 import { affected, atomic, type Ctx, fromJson, toJson, translate } from './context.ts';
+import { prebuilt, run } from './prebuilt.ts';
 import type { DevicesTable, EnrollmentsTable, Schema } from './schema.ts';
 
-type EnrollmentRow = Omit<Selectable<EnrollmentsTable>, 'report_digest'> & { device_id: string };
+export type EnrollmentRow = Omit<Selectable<EnrollmentsTable>, 'report_digest'> & { device_id: string };
 
 const toDevice = (r: Selectable<DevicesTable>): Device => ({
   pk: r.id,
@@ -14,7 +15,7 @@ const toDevice = (r: Selectable<DevicesTable>): Device => ({
   updatedAt: r.updated_at,
 });
 
-const toEnrollment = (r: EnrollmentRow): Enrollment => ({
+export const toEnrollment = (r: EnrollmentRow): Enrollment => ({
   id: r.id,
   devicePk: r.device_pk,
   deviceId: r.device_id,
@@ -173,13 +174,16 @@ export class SqlDevices implements DeviceStore {
     return rows.map(toEnrollment);
   }
 
+  /** Prebuilt: every management message without a WinDC report ends here (see prebuilt.ts). */
   async touchEnrollment(id: number, input?: { devInfo?: Record<string, string> | undefined }): Promise<void> {
-    await this.ctx.db
-      .updateTable('enrollments')
-      .set({ last_seen_at: this.ctx.now() })
-      .$if(input?.devInfo !== undefined, (q) => q.set({ dev_info: toJson(input!.devInfo) }))
-      .where('id', '=', id)
-      .execute();
+    const withDevInfo = input?.devInfo !== undefined;
+    const text = prebuilt(
+      this.ctx.backend,
+      `enrollments:touch:${withDevInfo}`,
+      (p) =>
+        `update enrollments set last_seen_at = ${p()}${withDevInfo ? `, dev_info = ${p()}` : ''} where id = ${p()}`,
+    );
+    await run(this.ctx.db, text, withDevInfo ? [this.ctx.now(), toJson(input?.devInfo), id] : [this.ctx.now(), id]);
   }
 
   async unenroll(id: number): Promise<boolean> {

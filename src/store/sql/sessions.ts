@@ -3,6 +3,7 @@ import { StoreError } from '../errors.ts';
 import type { Delivery } from '../queue.ts';
 import type { ArrivalOutcome, MessageArrival, SessionState, SessionStore } from '../sessions.ts';
 import { affected, atomic, type Ctx, fromJson, toJson, translate } from './context.ts';
+import { prebuilt, run } from './prebuilt.ts';
 import type { DmSessionsTable, Schema } from './schema.ts';
 
 const toSession = (r: Selectable<DmSessionsTable>): SessionState => ({
@@ -20,13 +21,15 @@ const toSession = (r: Selectable<DmSessionsTable>): SessionState => ({
 export class SqlSessions implements SessionStore {
   constructor(private readonly ctx: Ctx) {}
 
-  #lockRow(db: Kysely<Schema>, enrollmentId: number) {
-    return db
-      .selectFrom('dm_sessions')
-      .selectAll()
-      .where('enrollment_id', '=', enrollmentId)
-      .$if(this.ctx.backend === 'postgres', (q) => q.forUpdate())
-      .executeTakeFirst();
+  /** Prebuilt: this runs for every management message (see prebuilt.ts). */
+  async #lockRow(db: Kysely<Schema>, enrollmentId: number): Promise<Selectable<DmSessionsTable> | undefined> {
+    const text = prebuilt(
+      this.ctx.backend,
+      'sessions:lock',
+      (p) =>
+        `select * from dm_sessions where enrollment_id = ${p()}${this.ctx.backend === 'postgres' ? ' for update' : ''}`,
+    );
+    return (await run<Selectable<DmSessionsTable>>(db, text, [enrollmentId])).rows[0];
   }
 
   /** The row is created lazily with seq 0 ("no session yet"), racing creators resolved by the primary key. */
@@ -80,19 +83,23 @@ export class SqlSessions implements SessionStore {
             updated_at: now,
           }
         : { ...row, last_msg_id: input.msgId, updated_at: now };
-      await db
-        .updateTable('dm_sessions')
-        .set({
-          seq: next.seq,
-          session_id: next.session_id,
-          last_msg_id: next.last_msg_id,
-          authenticated: next.authenticated,
-          data: next.data,
-          started_at: next.started_at,
-          updated_at: next.updated_at,
-        })
-        .where('enrollment_id', '=', input.enrollmentId)
-        .execute();
+      const update = prebuilt(
+        this.ctx.backend,
+        'sessions:arrive',
+        (p) =>
+          `update dm_sessions set seq = ${p()}, session_id = ${p()}, last_msg_id = ${p()}, authenticated = ${p()},
+           data = ${p()}, started_at = ${p()}, updated_at = ${p()} where enrollment_id = ${p()}`,
+      );
+      await run(db, update, [
+        next.seq,
+        next.session_id,
+        next.last_msg_id,
+        next.authenticated,
+        next.data,
+        next.started_at,
+        next.updated_at,
+        input.enrollmentId,
+      ]);
       return { session: toSession(next), isNew, replay: false };
     });
   }

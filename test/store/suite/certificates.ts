@@ -42,6 +42,24 @@ export function certificatesSuite(h: StoreHarness): void {
       assert.deepEqual(await store.certificates.listForEnrollment(e.id), [a]);
     });
 
+    it('identifies a certificate with its enrollment in one read', async () => {
+      const e = await enrolled(store);
+      const input = cert(e.id);
+      const stored = await store.certificates.record(input);
+      const found = await store.certificates.identify(input.thumbprint.toUpperCase());
+      assert.deepEqual(found?.certificate, stored);
+      assert.deepEqual(found?.enrollment, await store.devices.getEnrollment(e.id));
+      assert.equal(found?.queued, false);
+      const q = await store.queue.enqueue({ enrollmentIds: [e.id], payload: 'x' });
+      assert.equal((await store.certificates.identify(input.thumbprint))?.queued, true, 'open commands are hinted');
+      await store.queue.cancel({ commandUuid: q.commandUuid });
+      assert.equal((await store.certificates.identify(input.thumbprint))?.queued, false);
+      const loose = cert(null);
+      assert.deepEqual(await store.certificates.identify(loose.thumbprint), undefined);
+      await store.certificates.record(loose);
+      assert.equal((await store.certificates.identify(loose.thumbprint))?.enrollment, undefined);
+    });
+
     it('refuses a serial reused with another thumbprint, and a thumbprint reused with another serial', async () => {
       const first = cert(null);
       await store.certificates.record(first);
