@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ENROLLMENT_OPTIONS, type EnrollmentConfig, resolveEnrollmentConfig } from './enroll/config.ts';
+import { MANAGEMENT_OPTIONS, type ManagementConfig, resolveManagementConfig } from './management/config.ts';
 
 /** Everything `windc serve` can be told. Flags beat environment variables, which beat the config file. */
 export interface ServerConfig {
@@ -18,6 +19,7 @@ export interface ServerConfig {
   maxBodyBytes: number;
   logLevel: string;
   enrollment: EnrollmentConfig;
+  management: ManagementConfig;
 }
 
 interface Option {
@@ -76,6 +78,7 @@ const OPTIONS: Option[] = [
     help: 'fatal|error|warn|info|debug|trace (default info)',
   },
   ...ENROLLMENT_OPTIONS,
+  ...MANAGEMENT_OPTIONS,
 ];
 
 export class ConfigError extends Error {
@@ -127,8 +130,10 @@ export function resolveServerConfig(argv: string[], env: NodeJS.ProcessEnv = pro
   if (!!raw.tlsCert !== !!raw.tlsKey) throw new ConfigError('--tls-cert and --tls-key must be given together');
   if (!!raw.caCert !== !!raw.caKey) throw new ConfigError('--ca-cert and --ca-key must be given together');
   let enrollment: EnrollmentConfig;
+  let management: ManagementConfig;
   try {
     enrollment = resolveEnrollmentConfig(raw, publicUrl);
+    management = resolveManagementConfig(raw, { maxBodyBytes });
   } catch (e) {
     throw new ConfigError((e as Error).message);
   }
@@ -145,6 +150,7 @@ export function resolveServerConfig(argv: string[], env: NodeJS.ProcessEnv = pro
     maxBodyBytes,
     logLevel: raw.logLevel ?? 'info',
     enrollment,
+    management,
   };
 }
 

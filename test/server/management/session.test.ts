@@ -1,0 +1,477 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { LargeObjectInbox } from '../../../src/device/omadm/inbox.ts';
+import {
+  AlertCode,
+  AlertType,
+  alert,
+  type ContainedCommand,
+  type StatusCommand,
+  type SyncMLMessage,
+  typedAlert,
+} from '../../../src/protocol/syncml/index.ts';
+import { managementHooks } from '../../../src/server/management/hooks.ts';
+import { type CommandTemplate, queueCommand } from '../../../src/server/management/payload.ts';
+import { message, package1, reply, results, status } from './messages.ts';
+import {
+  type Client,
+  client,
+  enrollDevice,
+  kinds,
+  statuses,
+  type TestDevice,
+  type TestServer,
+  testServer,
+} from './support.ts';
+
+const replace = (uri: string, data: string): CommandTemplate => ({
+  kind: 'Replace',
+  items: [{ target: { locUri: uri }, meta: { format: 'chr' }, data }],
+});
+const sent = (m: SyncMLMessage | undefined) =>
+  (m?.commands ?? []).filter(
+    (c): c is ContainedCommand => c.kind !== 'Status' && c.kind !== 'Alert' && c.kind !== 'Results',
+  );
+/** Status 200 for each command, as the device's next message would carry. */
+const acks = (m: SyncMLMessage) => sent(m).map((c) => status(Number(m.header.msgId), c.cmdId, c.kind, 200));
+
+describe('the OMA-DM session engine', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await testServer(['--debug-ring', '4']);
+  });
+  after(() => t?.close());
+  const store = () => t.server.context.store;
+
+  async function device(): Promise<{ d: TestDevice; c: Client }> {
+    const d = await enrollDevice(t);
+    return { d, c: client(t, d) };
+  }
+  async function queue(d: TestDevice, ...commands: CommandTemplate[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const command of commands) {
+      ids.push((await queueCommand(store(), { enrollmentIds: [d.enrollment.id], command })).commandUuid);
+    }
+    return ids;
+  }
+
+  it('splits the queue over packages to fit MaxMsgSize, sending more only once all is answered', async () => {
+    const { d, c } = await device();
+    const ids = await queue(
+      d,
+      ...Array.from({ length: 9 }, (_, i) => replace(`./Vendor/MSFT/Test/N${i}`, 'x'.repeat(600))),
+    );
+    const meta = { maxMsgSize: 3000 };
+    let m = (await c.post(package1({ deviceId: d.deviceId, meta }))).message!;
+    const delivered: string[] = [];
+    for (let msgId = 2; sent(m).length > 0; msgId++) {
+      delivered.push(...sent(m).map((x) => x.cmdId));
+      assert.equal(m.final, true, 'each package closes with Final');
+      const next = await c.post(reply({ deviceId: d.deviceId, msgId, msgRef: msgId - 1, meta }, acks(m)));
+      assert.ok(Buffer.byteLength(next.body) <= 3000, `message of ${Buffer.byteLength(next.body)} bytes`);
+      m = next.message!;
+    }
+    c.close();
+    assert.deepEqual(delivered, ids, 'all of them, in order, each once');
+    assert.ok((await store().queue.list({ enrollmentId: d.enrollment.id })).every((r) => r.state === 'acked'));
+    assert.deepEqual(statuses(m), [['SyncHdr', '0', 200]], 'the session ends with Status and Final');
+  });
+
+  it('sends nothing new while Statuses are owed, and sends the unanswered command again next session', async () => {
+    const { d, c } = await device();
+    const [a, b] = await queue(d, replace('./Vendor/MSFT/Test/A', '1'), replace('./Vendor/MSFT/Test/B', '2'));
+    const pkg2 = (await c.post(package1({ deviceId: d.deviceId }))).message!;
+    assert.deepEqual(
+      sent(pkg2).map((x) => x.cmdId),
+      [a, b],
+    );
+    const [third] = await queue(d, replace('./Vendor/MSFT/Test/C', '3'));
+    const partial = (await c.post(reply({ deviceId: d.deviceId, msgId: 2, msgRef: 1 }, [acks(pkg2)[0]!]))).message!;
+    assert.deepEqual(kinds(partial), ['Status'], 'no new command: B still owes its Status');
+    assert.equal(partial.final, true);
+    const next = (await c.post(package1({ deviceId: d.deviceId, sessionId: '2' }))).message!;
+    c.close();
+    assert.deepEqual(
+      sent(next).map((x) => x.cmdId),
+      [b, third],
+      'B again under the CmdID it had, then what came after',
+    );
+  });
+
+  it('answers a package still in progress with Alert 1222 and no Final, then delivers at its end', async () => {
+    const { d, c } = await device();
+    const [id] = await queue(d, replace('./Vendor/MSFT/Test/A', '1'));
+    const first = (await c.post(package1({ deviceId: d.deviceId }).replace('<Final/>', ''))).message!;
+    assert.deepEqual(kinds(first), ['Status', 'Status', 'Status', 'Status', `Alert ${AlertCode.NEXT_MESSAGE}`]);
+    assert.equal(first.final, false);
+    const rest = (await c.post(reply({ deviceId: d.deviceId, msgId: 2, msgRef: 1 }, []))).message!;
+    c.close();
+    assert.deepEqual(
+      sent(rest).map((x) => x.cmdId),
+      [id],
+    );
+    assert.equal(rest.final, true);
+  });
+
+  it('sends an object too large for a message as chunks with MoreData, Size first, until the device has it', async () => {
+    const { d, c } = await device();
+    const data = `<wifi>${'é∑<&>'.repeat(700)}${'𝄞'.repeat(50)}</wifi>`;
+    const [id] = await queue(d, replace('./Vendor/MSFT/WiFi/Profile/Lab/WlanXml', data));
+    const meta = { maxMsgSize: 2048 };
+    let m = (await c.post(package1({ deviceId: d.deviceId, meta }))).message!;
+    const inbox = new LargeObjectInbox();
+    let whole: ContainedCommand | undefined;
+    let chunks = 0;
+    for (let msgId = 2; ; msgId++) {
+      const [cmd] = sent(m);
+      assert.ok(cmd && cmd.kind === 'Replace' && cmd.cmdId === id, 'one chunk per message, under the row’s CmdID');
+      chunks++;
+      const { outcome } = inbox.accept(cmd);
+      if (outcome.kind === 'complete') {
+        whole = outcome.command;
+        assert.equal(m.final, true, 'Final with the last chunk');
+        const done = await c.post(reply({ deviceId: d.deviceId, msgId, msgRef: msgId - 1, meta }, acks(m)));
+        assert.deepEqual(statuses(done.message), [['SyncHdr', '0', 200]]);
+        break;
+      }
+      assert.equal(outcome.kind, 'buffered');
+      assert.equal(m.final, false, 'no Final while the object is in transit');
+      const next = await c.post(
+        reply(
+          { deviceId: d.deviceId, msgId, msgRef: msgId - 1, meta },
+          [status(msgId - 1, id!, 'Replace', 213), alert('0', AlertCode.NEXT_MESSAGE)],
+          false,
+        ),
+      );
+      assert.ok(Buffer.byteLength(next.body) <= 2048);
+      m = next.message!;
+    }
+    c.close();
+    assert.ok(chunks > 3);
+    assert.equal(whole?.kind === 'Replace' && whole.items[0]?.data, data, 'reassembled exactly');
+    const [row] = await store().queue.list({ commandUuid: id });
+    assert.deepEqual([row?.state, row?.status], ['acked', 200]);
+  });
+
+  it('takes Results in chunks: 213 and Alert 1222 for each, the whole recorded at the end, 424 on a bad Size', async () => {
+    const { d, c } = await device();
+    const [id] = await queue(d, { kind: 'Get', items: [{ target: { locUri: './Vendor/MSFT/Big' } }] });
+    const [id2] = await queue(d, { kind: 'Get', items: [{ target: { locUri: './Vendor/MSFT/Big2' } }] });
+    await c.post(package1({ deviceId: d.deviceId }));
+    const chunk = (cmdRef: string, data: string, more: boolean, size?: number) =>
+      results(1, cmdRef, [
+        {
+          source: { locUri: cmdRef === id ? './Vendor/MSFT/Big' : './Vendor/MSFT/Big2' },
+          ...(size !== undefined ? { meta: { size } } : {}),
+          data,
+          ...(more ? { moreData: true } : {}),
+        },
+      ]);
+    const r1 = (
+      await c.post(
+        reply(
+          { deviceId: d.deviceId, msgId: 2, msgRef: 1 },
+          [status(1, id!, 'Get', 200), status(1, id2!, 'Get', 200), chunk(id!, 'abc', true, 6)],
+          false,
+        ),
+      )
+    ).message!;
+    assert.deepEqual(statuses(r1).slice(1), [['Results', '4', 213]]);
+    assert.deepEqual(kinds(r1).at(-1), `Alert ${AlertCode.NEXT_MESSAGE}`);
+    assert.equal(r1.final, false);
+    await c.post(
+      reply(
+        { deviceId: d.deviceId, msgId: 3, msgRef: 2 },
+        [chunk(id!, 'def', false), chunk(id2!, 'x', true, 5)],
+        false,
+      ),
+    );
+    const bad = (await c.post(reply({ deviceId: d.deviceId, msgId: 4, msgRef: 3 }, [chunk(id2!, 'y', false)])))
+      .message!;
+    c.close();
+    assert.deepEqual(statuses(bad).slice(1), [['Results', '2', 424]]);
+    const [row] = await store().queue.list({ commandUuid: id });
+    assert.deepEqual(row?.results.at(-1)?.items, [{ source: './Vendor/MSFT/Big', data: 'abcdef' }]);
+    const [row2] = await store().queue.list({ commandUuid: id2 });
+    assert.deepEqual(row2?.results, [], 'a broken object is not recorded');
+  });
+
+  it('answers a repeated message exactly as before, recording nothing twice', async () => {
+    const { d, c } = await device();
+    const [a, b] = await queue(d, replace('./Vendor/MSFT/Test/A', '1'), replace('./Vendor/MSFT/Test/B', '2'));
+    const pkg2 = (await c.post(package1({ deviceId: d.deviceId, meta: { maxMsgSize: 4096 } }))).message!;
+    const first = reply({ deviceId: d.deviceId, msgId: 2, msgRef: 1 }, acks(pkg2));
+    // Package 1 again (its reply was lost): a new session, the same commands under the same CmdIDs.
+    const again = (await c.post(package1({ deviceId: d.deviceId }))).message!;
+    assert.deepEqual(
+      sent(again).map((x) => x.cmdId),
+      [a, b],
+    );
+    const [c3] = await queue(d, replace('./Vendor/MSFT/Test/C', '3'));
+    const r1 = await c.post(first);
+    const r2 = await c.post(first);
+    c.close();
+    assert.equal(r2.body, r1.body, 'the same reply');
+    assert.deepEqual(
+      sent(r1.message).map((x) => x.cmdId),
+      [c3],
+    );
+    const rows = await store().queue.list({ enrollmentId: d.enrollment.id });
+    assert.deepEqual(
+      rows.map((r) => [r.state, r.itemStatuses.length, r.attempts]),
+      [
+        ['acked', 1, 2],
+        ['acked', 1, 2],
+        ['queued', 0, 1],
+      ],
+    );
+  });
+
+  it('queues a Replace for an Add answered 418, and sends it in the same session', async () => {
+    const { d, c } = await device();
+    const [add] = await queue(d, {
+      kind: 'Add',
+      items: [{ target: { locUri: './Vendor/MSFT/Test/Node' }, data: 'v' }],
+    });
+    const pkg2 = (await c.post(package1({ deviceId: d.deviceId }))).message!;
+    const pkg4 = (await c.post(reply({ deviceId: d.deviceId, msgId: 2, msgRef: 1 }, [status(1, add!, 'Add', 418)])))
+      .message!;
+    c.close();
+    const [retry] = sent(pkg4);
+    assert.equal(retry?.kind, 'Replace');
+    assert.notEqual(retry?.cmdId, add);
+    const original = sent(pkg2)[0];
+    assert.deepEqual(retry?.kind === 'Replace' && retry.items, original?.kind === 'Add' && original.items);
+    const [row] = await store().queue.list({ commandUuid: add });
+    assert.equal(row?.status, 418);
+  });
+
+  it('numbers Atomic children under the row, records their Statuses, and runs Exec', async () => {
+    const { d, c } = await device();
+    const [atomic, exec] = await queue(
+      d,
+      { kind: 'Atomic', commands: [replace('./Vendor/MSFT/A', '1'), replace('./Vendor/MSFT/B', '2')] },
+      { kind: 'Exec', items: [{ target: { locUri: './Vendor/MSFT/RemoteWipe/doWipe' } }] },
+    );
+    const pkg2 = (await c.post(package1({ deviceId: d.deviceId }))).message!;
+    const [a, e] = sent(pkg2);
+    assert.equal(a?.kind === 'Atomic' && a.commands.map((x) => x.cmdId).join(), `${atomic}.1,${atomic}.2`);
+    assert.equal(e?.kind === 'Exec' && e.cmdId, exec);
+    await c.post(
+      reply({ deviceId: d.deviceId, msgId: 2, msgRef: 1 }, [
+        status(1, atomic!, 'Atomic', 507),
+        status(1, `${atomic}.1`, 'Replace', 216),
+        status(1, `${atomic}.2`, 'Replace', 500),
+        status(1, exec!, 'Exec', 202),
+      ]),
+    );
+    c.close();
+    const [ra, re] = await store().queue.list({ enrollmentId: d.enrollment.id });
+    assert.equal(ra?.status, 507);
+    assert.deepEqual(
+      ra?.itemStatuses.map((s) => [s.cmdRef, s.code]),
+      [
+        [atomic, 507],
+        [`${atomic}.1`, 216],
+        [`${atomic}.2`, 500],
+      ],
+    );
+    assert.equal(re?.status, 202);
+  });
+
+  it('answers the requestpending keep-alive with Statuses only', async () => {
+    const { d, c } = await device();
+    await queue(d, replace('./Vendor/MSFT/Test/A', '1'));
+    const keepAlive = typedAlert('0', AlertCode.CLIENT_EVENT, AlertType.REQUEST_PENDING, '');
+    const r = (await c.post(package1({ deviceId: d.deviceId }, { extra: [keepAlive] }))).message!;
+    c.close();
+    assert.ok(statuses(r).every(([, , code]) => code === 200));
+    assert.deepEqual(sent(r), []);
+  });
+
+  it('records every WinDC summary, refuses a broken one with 400 and keeps the rest of the message', async () => {
+    const { d, c } = await device();
+    const docs = (state: number) => [
+      { id: '11111111-2222-4333-8444-555555555555', state },
+      { id: '11111111-2222-4333-8444-666666666666', state: 60 },
+    ];
+    await c.post(package1({ deviceId: d.deviceId }, { docs: docs(10) }));
+    await c.post(package1({ deviceId: d.deviceId, sessionId: '2' }, { docs: docs(60) }));
+    const reported = await store().reports.listForEnrollment(d.enrollment.id);
+    assert.deepEqual(
+      reported.map((r) => r.state),
+      [60, 60],
+    );
+    assert.deepEqual(
+      (await store().reports.history(d.enrollment.id, docs(0)[0]!.id)).map((x) => x.toState),
+      [60, 10],
+    );
+    const broken = package1({ deviceId: d.deviceId, sessionId: '3' }, { docs: docs(60) }).replace(
+      'state="60"',
+      'state="9999"',
+    );
+    const r = (await c.post(broken)).message!;
+    c.close();
+    assert.deepEqual(
+      statuses(r).map((s) => s[2]),
+      [200, 200, 200, 400, 200],
+    );
+    assert.equal((await store().reports.listForEnrollment(d.enrollment.id)).length, 2, 'the last good report stands');
+  });
+
+  it('lets a hook queue commands that leave in the very reply', async () => {
+    const { d, c } = await device();
+    const seen: number[] = [];
+    const hook = async (event: Parameters<ReturnType<typeof managementHooks>['beforeDequeue'][number]>[0]) => {
+      if (event.enrollment.id !== d.enrollment.id) return;
+      seen.push(event.session.msgId);
+      if (event.report?.outcome.changed.length) {
+        await queueCommand(event.tx, {
+          enrollmentIds: [d.enrollment.id],
+          command: replace('./Vendor/MSFT/Hooked', '1'),
+        });
+      }
+    };
+    const hooks = managementHooks(t.server.context).beforeDequeue;
+    hooks.push(hook);
+    try {
+      const r = (
+        await c.post(
+          package1({ deviceId: d.deviceId }, { docs: [{ id: '11111111-2222-4333-8444-777777777777', state: 60 }] }),
+        )
+      ).message!;
+      assert.deepEqual(seen, [1]);
+      const [hooked] = sent(r);
+      assert.equal(hooked?.kind === 'Replace' && hooked.items[0]?.target?.locUri, './Vendor/MSFT/Hooked');
+    } finally {
+      hooks.splice(hooks.indexOf(hook), 1);
+      c.close();
+    }
+  });
+
+  it('keeps the last raw exchanges in the opt-in debug ring, and only those', async () => {
+    const { d, c } = await device();
+    const { debugRingOf } = await import('../../../src/server/management/routes.ts');
+    for (let i = 1; i <= 5; i++) await c.post(package1({ deviceId: d.deviceId, sessionId: String(i) }));
+    c.close();
+    const ring = debugRingOf(t.server.app)!;
+    const mine = ring.list({ deviceId: d.deviceId });
+    assert.equal(mine.length, 4);
+    assert.deepEqual(
+      mine.map((x) => x.sessionId),
+      ['2', '3', '4', '5'],
+    );
+    assert.match(mine[3]!.request, /<SessionID>5<\/SessionID>/);
+    assert.match(mine[3]!.response, /<Final\/>/);
+  });
+
+  describe('bad input', () => {
+    it('answers what is not SyncML with HTTP 400 and a plain reason', async () => {
+      const { c } = await device();
+      for (const [body, reason] of [
+        ['', /empty body/],
+        ['not xml at all', /not a SyncML DM message/],
+        ['<Foo xmlns="SYNCML:SYNCML1.2"/>', /not <SyncML>/],
+        ['<SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr><VerDTD>1.2</VerDTD></SyncHdr><SyncBody/></SyncML>', /SyncHdr/],
+      ] as const) {
+        const r = await c.post(body);
+        assert.equal(r.status, 400, body);
+        assert.match(String(r.headers['content-type']), /^text\/plain/);
+        assert.match(r.body, reason);
+      }
+      const wbxml = await c.post('x', { 'content-type': 'application/vnd.syncml.dm+wbxml' });
+      assert.equal(wbxml.status, 415);
+      c.close();
+    });
+
+    it('answers a broken message with a SyncHdr Status and changes nothing; a broken command alone gets 400', async () => {
+      const { d, c } = await device();
+      const version = package1({ deviceId: d.deviceId }).replace('<VerDTD>1.2</VerDTD>', '<VerDTD>1.0</VerDTD>');
+      assert.deepEqual(statuses((await c.post(version)).message), [['SyncHdr', '0', 505]]);
+      const stray = package1({ deviceId: d.deviceId }).replace('<SyncBody>', '<SyncBody>stray text');
+      const r = (await c.post(stray)).message!;
+      assert.deepEqual(statuses(r), [['SyncHdr', '0', 400]]);
+      assert.equal(r.final, true);
+      const msgId = package1({ deviceId: d.deviceId }).replace('<MsgID>1</MsgID>', '<MsgID>one</MsgID>');
+      assert.deepEqual(statuses((await c.post(msgId)).message), [['SyncHdr', '0', 400]]);
+      assert.equal((await store().devices.getEnrollment(d.enrollment.id))?.lastSeenAt, null, 'nothing recorded');
+      const badCommand = package1({ deviceId: d.deviceId }).replace(
+        '<Alert><CmdID>3</CmdID>',
+        '<Alert><CmdID>3</CmdID><Bogus/>',
+      );
+      const partial = (await c.post(badCommand)).message!;
+      c.close();
+      assert.deepEqual(
+        statuses(partial).map((s) => s[2]),
+        [200, 200, 400, 200],
+      );
+      assert.ok((await store().devices.getEnrollment(d.enrollment.id))?.lastSeenAt);
+    });
+
+    it('refuses a message larger than the advertised MaxMsgSize with 413', async () => {
+      const s = await testServer(['--max-msg-size', '8192']);
+      try {
+        const d = await enrollDevice(s);
+        const c = client(s, d);
+        const big = package1({ deviceId: d.deviceId }).replace('windc tests', 'x'.repeat(9000));
+        const r = await c.post(big);
+        const ok = await c.post(package1({ deviceId: d.deviceId }));
+        c.close();
+        assert.equal(r.status, 413);
+        assert.equal(ok.message?.header.meta?.maxMsgSize, 8192, 'the limit is advertised');
+      } finally {
+        await s.close();
+      }
+    });
+  });
+
+  it('refuses a new session beyond --max-sessions with 429 and Retry-After, never one already open', async () => {
+    const s = await testServer(['--max-sessions', '1', '--retry-after', '5']);
+    try {
+      const a = await enrollDevice(s);
+      const b = await enrollDevice(s);
+      await queueCommand(s.server.context.store, {
+        enrollmentIds: [a.enrollment.id],
+        command: replace('./Vendor/MSFT/X', '1'),
+      });
+      const ca = client(s, a);
+      const cb = client(s, b);
+      const open = (await ca.post(package1({ deviceId: a.deviceId }))).message!;
+      const refused = await cb.post(package1({ deviceId: b.deviceId }));
+      assert.equal(refused.status, 429);
+      const wait = Number(refused.headers['retry-after']);
+      assert.ok(wait >= 5 && wait <= 10, `Retry-After ${wait}`);
+      const done = await ca.post(reply({ deviceId: a.deviceId, msgId: 2, msgRef: 1 }, acks(open)));
+      assert.equal(done.status, 200, 'a session already open goes on');
+      assert.equal((await cb.post(package1({ deviceId: b.deviceId }))).status, 200, 'admitted once the first ended');
+      ca.close();
+      cb.close();
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('answers a stale duplicate with Statuses only', async () => {
+    const { d, c } = await device();
+    await queue(d, replace('./Vendor/MSFT/Test/A', '1'), replace('./Vendor/MSFT/Test/B', '2'));
+    const pkg2 = (await c.post(package1({ deviceId: d.deviceId }))).message!;
+    const m2 = reply({ deviceId: d.deviceId, msgId: 2, msgRef: 1 }, [acks(pkg2)[0]!]);
+    await c.post(m2);
+    await c.post(reply({ deviceId: d.deviceId, msgId: 3, msgRef: 2 }, [acks(pkg2)[1]!]));
+    const late = (await c.post(m2)).message!;
+    c.close();
+    assert.deepEqual(kinds(late), ['Status']);
+    const hdr = late.commands[0] as StatusCommand;
+    assert.equal(hdr.msgRef, '2');
+  });
+
+  it('builds only valid messages for odd but legal input: an empty message body from the device', async () => {
+    const { d, c } = await device();
+    const r = (await c.post(message({ deviceId: d.deviceId }, [alert('2', AlertCode.CLIENT_INITIATED_MGMT)]))).message!;
+    c.close();
+    assert.deepEqual(statuses(r), [
+      ['SyncHdr', '0', 200],
+      ['Alert', '2', 200],
+    ]);
+  });
+});
