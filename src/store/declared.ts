@@ -1,5 +1,6 @@
 import type { NamedCollection } from './assignments.ts';
 import type { DocumentSummary, PutResult } from './documents.ts';
+import type { ReportedDocument } from './reports.ts';
 import type { EpochMs, Page } from './types.ts';
 
 /**
@@ -246,7 +247,28 @@ export interface ServerSettingsStore {
   put(key: string, value: unknown): Promise<boolean>;
 }
 
+/** Everything the reconciler reads for one enrollment at each message. */
+export interface EnrollmentSnapshot {
+  desired: DesiredDocument[];
+  /** `lastReportAt` is not read here (null). */
+  reported: ReportedDocument[];
+  ledger: StatusRow[];
+}
+
+/** What a reply's queue row says about the command it answers. */
+export interface ReplyTarget {
+  queueId: number;
+  commandUuid: string;
+  origin: string | null;
+  dedupeKey: string | null;
+  locUri: string | null;
+}
+
 export interface DeclaredStore {
+  /** Desired documents of the device, the enrollment's reported rows and its ledger, in three cheap reads. */
+  snapshot(enrollmentId: number, devicePk: number): Promise<EnrollmentSnapshot>;
+  /** The queue rows replies were matched to, by id (any state). */
+  replyTargets(queueIds: readonly number[]): Promise<ReplyTarget[]>;
   readonly documents: DeclaredDocumentsExtra;
   readonly status: DeclaredStatusStore;
   readonly settings: AppliedSettingsStore;

@@ -1,7 +1,8 @@
 import type { Selectable } from 'kysely';
 import type { DeclaredEvent, DeclaredEventStore, ServerSettingsStore, WebhookSubscription } from '../declared.ts';
 import { type EpochMs, MAX_PAGE } from '../types.ts';
-import { affected, atomic, type Ctx, chunks, fromJson } from './context.ts';
+import { affected, atomic, type Ctx, fromJson } from './context.ts';
+import { appendEvents } from './declared-hot.ts';
 import { type DeclaredEventsTable, declaredDb, type WebhookSubscriptionsTable } from './declared-schema.ts';
 
 const toEvent = (r: Selectable<DeclaredEventsTable>): DeclaredEvent => ({
@@ -28,38 +29,7 @@ export class SqlDeclaredEvents implements DeclaredEventStore {
 
   async append(events: readonly { type: string; payload: unknown }[]): Promise<DeclaredEvent[]> {
     if (events.length === 0) return [];
-    return atomic(this.ctx, async (raw) => {
-      const db = declaredDb(raw);
-      const at = this.ctx.now();
-      const written: DeclaredEvent[] = [];
-      for (const part of chunks(events, 3)) {
-        const rows = await db
-          .insertInto('declared_events')
-          .values(part.map((e) => ({ at, type: e.type, payload: JSON.stringify(e.payload) })))
-          .returningAll()
-          .execute();
-        written.push(...rows.map(toEvent));
-      }
-      written.sort((a, b) => a.id - b.id);
-      const subs = await this.subscriptionsIn(db);
-      for (const s of subs) {
-        const wanted = written.filter((e) => s.events.length === 0 || s.events.includes(e.type));
-        for (const e of wanted) {
-          await raw
-            .insertInto('webhook_deliveries')
-            .values({
-              event: e.type,
-              url: s.url,
-              payload: JSON.stringify({ subscriptionId: s.id, event: e }),
-              state: 'pending',
-              next_attempt_at: at,
-              created_at: at,
-            })
-            .execute();
-        }
-      }
-      return written;
-    });
+    return atomic(this.ctx, (db) => appendEvents({ ...this.ctx, db }, events));
   }
 
   async list(filter?: { after?: number | undefined; limit?: number | undefined; types?: readonly string[] }) {

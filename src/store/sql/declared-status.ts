@@ -12,6 +12,7 @@ import {
 } from '../declared.ts';
 import { type Page, pageLimit } from '../types.ts';
 import { type Ctx, chunks } from './context.ts';
+import { putStatus } from './declared-hot.ts';
 import {
   type DeclaredLinksTable,
   type DeclaredSettingsAppliedTable,
@@ -36,40 +37,6 @@ const toStatus = (r: Selectable<DeclaredStatusTable>): StatusRow => ({
   updatedAt: r.updated_at,
 });
 
-const fromStatus = (s: StatusRow): Selectable<DeclaredStatusTable> => ({
-  enrollment_id: s.enrollmentId,
-  document_id: s.documentId,
-  status: s.status,
-  detail: s.detail,
-  desired_checksum: s.desiredChecksum,
-  compliant_checksum: s.compliantChecksum,
-  compliant_result_checksum: s.compliantResultChecksum,
-  rejected_checksum: s.rejectedChecksum,
-  rejected_code: s.rejectedCode,
-  sent_checksum: s.sentChecksum,
-  sent_command_uuid: s.sentCommandUuid,
-  sent_at: s.sentAt,
-  since: s.since,
-  updated_at: s.updatedAt,
-});
-
-const STATUS_COLUMNS = [
-  'enrollment_id',
-  'document_id',
-  'status',
-  'detail',
-  'desired_checksum',
-  'compliant_checksum',
-  'compliant_result_checksum',
-  'rejected_checksum',
-  'rejected_code',
-  'sent_checksum',
-  'sent_command_uuid',
-  'sent_at',
-  'since',
-  'updated_at',
-] as const satisfies ReadonlyArray<keyof DeclaredStatusTable>;
-
 export function emptyCounts(): StatusCounts {
   return Object.fromEntries(DECLARED_STATUSES.map((s) => [s, 0])) as StatusCounts;
 }
@@ -87,26 +54,8 @@ export class SqlDeclaredStatus implements DeclaredStatusStore {
     return rows.map(toStatus);
   }
 
-  async put(rows: readonly StatusRow[]): Promise<void> {
-    const db = declaredDb(this.ctx.db);
-    for (const part of chunks(rows, STATUS_COLUMNS.length)) {
-      await db
-        .insertInto('declared_status')
-        .values(part.map(fromStatus))
-        .onConflict((oc) =>
-          oc
-            .columns(['enrollment_id', 'document_id'])
-            .doUpdateSet((eb) =>
-              Object.fromEntries(
-                STATUS_COLUMNS.filter((c) => c !== 'enrollment_id' && c !== 'document_id').map((c) => [
-                  c,
-                  eb.ref(`excluded.${c}`),
-                ]),
-              ),
-            ),
-        )
-        .execute();
-    }
+  put(rows: readonly StatusRow[]): Promise<void> {
+    return putStatus(this.ctx, rows);
   }
 
   #active() {

@@ -1,9 +1,10 @@
 import type { NamedCollection } from '../assignments.ts';
-import type { CollectionLookup, DeclaredStore } from '../declared.ts';
+import type { CollectionLookup, DeclaredStore, EnrollmentSnapshot, ReplyTarget } from '../declared.ts';
 import type { Ctx } from './context.ts';
 import { SqlDeclaredDocuments } from './declared-documents.ts';
 import { SqlDeclaredEvents, SqlServerSettings } from './declared-events.ts';
 import { SqlGroupRules } from './declared-groups.ts';
+import { replyTargets, snapshot } from './declared-hot.ts';
 import { SqlAppliedSettings, SqlDeclaredStatus, SqlLinks } from './declared-status.ts';
 
 export class SqlDeclared implements DeclaredStore {
@@ -16,7 +17,7 @@ export class SqlDeclared implements DeclaredStore {
   readonly server: SqlServerSettings;
   readonly collections: CollectionLookup;
 
-  constructor(ctx: Ctx) {
+  constructor(private readonly ctx: Ctx) {
     this.documents = new SqlDeclaredDocuments(ctx);
     this.status = new SqlDeclaredStatus(ctx);
     this.settings = new SqlAppliedSettings(ctx);
@@ -29,5 +30,13 @@ export class SqlDeclared implements DeclaredStore {
       return r && { name: r.name, description: r.description, createdAt: r.created_at, updatedAt: r.updated_at };
     };
     this.collections = { set: (name) => one('doc_sets', name), group: (name) => one('device_groups', name) };
+  }
+
+  snapshot(enrollmentId: number, devicePk: number): Promise<EnrollmentSnapshot> {
+    return snapshot(this.ctx, enrollmentId, devicePk);
+  }
+
+  replyTargets(queueIds: readonly number[]): Promise<ReplyTarget[]> {
+    return replyTargets(this.ctx, queueIds);
   }
 }

@@ -1,0 +1,259 @@
+/**
+ * The reconciler's per-message reads and writes, as prebuilt statements (see prebuilt.ts): it runs inside every
+ * device message's transaction, where building and compiling queries with kysely cost several times what the
+ * database spends executing them. Three reads give everything a diff needs; writes happen only where something
+ * changed.
+ */
+import type { DesiredDocument, EnrollmentSnapshot, ReplyTarget, StatusRow } from '../declared.ts';
+import type { ReportedDocument } from '../reports.ts';
+import { type Ctx, chunks, fromJson, toJson } from './context.ts';
+import { list, prebuilt, rows, run } from './prebuilt.ts';
+
+interface DesiredRow {
+  id: string;
+  checksum: string;
+  revision: number;
+  scenario: string;
+  scope: 'device' | 'user';
+  created_at: number;
+  updated_at: number;
+  abandoned: number | null;
+}
+
+interface ReportedRow {
+  document_id: string;
+  scope: string | null;
+  checksum: string | null;
+  result_checksum: string | null;
+  state: number | null;
+  abandoned: number;
+  changed_at: number;
+  result: string | null;
+  result_at: number | null;
+  fetched_result_checksum: string | null;
+}
+
+interface StatusDbRow {
+  enrollment_id: number;
+  document_id: string;
+  status: StatusRow['status'];
+  detail: string | null;
+  desired_checksum: string | null;
+  compliant_checksum: string | null;
+  compliant_result_checksum: string | null;
+  rejected_checksum: string | null;
+  rejected_code: number | null;
+  sent_checksum: string | null;
+  sent_command_uuid: string | null;
+  sent_at: number | null;
+  since: number;
+  updated_at: number;
+}
+
+const STATUS_COLUMNS = [
+  'enrollment_id',
+  'document_id',
+  'status',
+  'detail',
+  'desired_checksum',
+  'compliant_checksum',
+  'compliant_result_checksum',
+  'rejected_checksum',
+  'rejected_code',
+  'sent_checksum',
+  'sent_command_uuid',
+  'sent_at',
+  'since',
+  'updated_at',
+] as const;
+
+export const toStatusRow = (r: StatusDbRow): StatusRow => ({
+  enrollmentId: Number(r.enrollment_id),
+  documentId: r.document_id,
+  status: r.status,
+  detail: r.detail,
+  desiredChecksum: r.desired_checksum,
+  compliantChecksum: r.compliant_checksum,
+  compliantResultChecksum: r.compliant_result_checksum,
+  rejectedChecksum: r.rejected_checksum,
+  rejectedCode: r.rejected_code,
+  sentChecksum: r.sent_checksum,
+  sentCommandUuid: r.sent_command_uuid,
+  sentAt: r.sent_at === null ? null : Number(r.sent_at),
+  since: Number(r.since),
+  updatedAt: Number(r.updated_at),
+});
+
+const fromStatusRow = (s: StatusRow): unknown[] => [
+  s.enrollmentId,
+  s.documentId,
+  s.status,
+  s.detail,
+  s.desiredChecksum,
+  s.compliantChecksum,
+  s.compliantResultChecksum,
+  s.rejectedChecksum,
+  s.rejectedCode,
+  s.sentChecksum,
+  s.sentCommandUuid,
+  s.sentAt,
+  s.since,
+  s.updatedAt,
+];
+
+/** The sets reaching a device, directly or through its groups; used by every desired-documents read. */
+const SETS_OF_DEVICE = (p: () => string) =>
+  `select set_name from device_set_assignments where device_pk = ${p()}
+   union select g.set_name from group_set_assignments g
+     join device_group_members m on m.group_name = g.group_name where m.device_pk = ${p()}`;
+
+export async function snapshot(ctx: Ctx, enrollmentId: number, devicePk: number): Promise<EnrollmentSnapshot> {
+  const desiredSql = prebuilt(
+    ctx.backend,
+    'declared:desired',
+    (p) =>
+      `select d.id, d.checksum, d.revision, d.scenario, d.scope, d.created_at, d.updated_at, m.abandoned
+       from declared_documents d left join declared_document_meta m on m.document_id = d.id
+       where d.id in (select document_id from doc_set_members where set_name in (${SETS_OF_DEVICE(p)}))
+       order by d.id`,
+  );
+  const reportedSql = prebuilt(
+    ctx.backend,
+    'declared:reported',
+    (p) =>
+      `select document_id, scope, checksum, result_checksum, state, abandoned, changed_at, result, result_at,
+       fetched_result_checksum from reported_documents where enrollment_id = ${p()} order by document_id`,
+  );
+  const ledgerSql = prebuilt(
+    ctx.backend,
+    'declared:ledger',
+    (p) => `select ${STATUS_COLUMNS.join(', ')} from declared_status where enrollment_id = ${p()} order by document_id`,
+  );
+  const desired = (await run<DesiredRow>(ctx.db, desiredSql, [devicePk, devicePk])).rows.map(
+    (r): DesiredDocument => ({
+      id: r.id,
+      checksum: r.checksum,
+      revision: r.revision,
+      scenario: r.scenario,
+      scope: r.scope,
+      createdAt: Number(r.created_at),
+      updatedAt: Number(r.updated_at),
+      abandoned: Number(r.abandoned ?? 0) === 1,
+    }),
+  );
+  const reported = (await run<ReportedRow>(ctx.db, reportedSql, [enrollmentId])).rows.map(
+    (r): ReportedDocument => ({
+      enrollmentId,
+      documentId: r.document_id,
+      scope: r.scope,
+      checksum: r.checksum,
+      resultChecksum: r.result_checksum,
+      state: r.state,
+      abandoned: Number(r.abandoned) === 1,
+      changedAt: Number(r.changed_at),
+      lastReportAt: null,
+      result: fromJson(r.result),
+      resultAt: r.result_at === null ? null : Number(r.result_at),
+      fetchedResultChecksum: r.fetched_result_checksum,
+    }),
+  );
+  const ledger = (await run<StatusDbRow>(ctx.db, ledgerSql, [enrollmentId])).rows.map(toStatusRow);
+  return { desired, reported, ledger };
+}
+
+export async function putStatus(ctx: Ctx, statusRows: readonly StatusRow[]): Promise<void> {
+  for (const part of chunks(statusRows, STATUS_COLUMNS.length)) {
+    const text = prebuilt(
+      ctx.backend,
+      `declared:status:${part.length}`,
+      (p) =>
+        `insert into declared_status (${STATUS_COLUMNS.join(', ')}) values ${rows(p, part.length, STATUS_COLUMNS.length)}
+         on conflict (enrollment_id, document_id) do update set ${STATUS_COLUMNS.slice(2)
+           .map((c) => `${c} = excluded.${c}`)
+           .join(', ')}`,
+    );
+    await run(ctx.db, text, part.flatMap(fromStatusRow));
+  }
+}
+
+export async function replyTargets(ctx: Ctx, queueIds: readonly number[]): Promise<ReplyTarget[]> {
+  const out: ReplyTarget[] = [];
+  for (const part of chunks(queueIds, 1)) {
+    const text = prebuilt(
+      ctx.backend,
+      `declared:reply-targets:${part.length}`,
+      (p) =>
+        `select id, command_uuid, origin, dedupe_key, loc_uri from command_queue where id in (${list(p, part.length)})`,
+    );
+    const found = await run<{
+      id: number;
+      command_uuid: string;
+      origin: string | null;
+      dedupe_key: string | null;
+      loc_uri: string | null;
+    }>(ctx.db, text, part);
+    for (const r of found.rows) {
+      out.push({
+        queueId: Number(r.id),
+        commandUuid: r.command_uuid,
+        origin: r.origin,
+        dedupeKey: r.dedupe_key,
+        locUri: r.loc_uri,
+      });
+    }
+  }
+  return out;
+}
+
+/** Appends events and their webhook deliveries; the caller runs it in a transaction. */
+export async function appendEvents(
+  ctx: Ctx,
+  events: readonly { type: string; payload: unknown }[],
+): Promise<{ id: number; at: number; type: string; payload: unknown }[]> {
+  const at = ctx.now();
+  const written: { id: number; at: number; type: string; payload: unknown }[] = [];
+  for (const part of chunks(events, 3)) {
+    const text = prebuilt(
+      ctx.backend,
+      `declared:events:${part.length}`,
+      (p) => `insert into declared_events (at, type, payload) values ${rows(p, part.length, 3)} returning id`,
+    );
+    const r = await run<{ id: number }>(
+      ctx.db,
+      text,
+      part.flatMap((e) => [at, e.type, JSON.stringify(e.payload)]),
+    );
+    // Neither backend promises RETURNING order, but both hand out the identity values in VALUES order within
+    // one statement, so ascending ids pair with the rows as written.
+    const ids = r.rows.map((row) => Number(row.id)).sort((a, b) => a - b);
+    ids.forEach((id, i) => {
+      const e = part[i]!;
+      written.push({ id, at, type: e.type, payload: e.payload });
+    });
+  }
+  const subsText = prebuilt(
+    ctx.backend,
+    'declared:subscriptions',
+    () => 'select id, url, events from webhook_subscriptions',
+  );
+  const subs = (await run<{ id: number; url: string; events: string }>(ctx.db, subsText, [])).rows;
+  for (const s of subs) {
+    const types = (fromJson(s.events) as string[] | null) ?? [];
+    const wanted = written.filter((e) => types.length === 0 || types.includes(e.type));
+    for (const part of chunks(wanted, 6)) {
+      const text = prebuilt(
+        ctx.backend,
+        `declared:webhooks:${part.length}`,
+        (p) =>
+          `insert into webhook_deliveries (event, url, payload, state, next_attempt_at, created_at)
+           values ${rows(p, part.length, 6)}`,
+      );
+      await run(
+        ctx.db,
+        text,
+        part.flatMap((e) => [e.type, s.url, toJson({ subscriptionId: Number(s.id), event: e }), 'pending', at, at]),
+      );
+    }
+  }
+  return written;
+}
