@@ -54,7 +54,8 @@ export function sendFault(
 ): void {
   const xml = buildSoapFault({
     subcode: f.subcode,
-    reason: f.message,
+    // The subcode is all Windows acts on; windc's own code makes the refusal findable in its log and docs.
+    reason: `${f.message} (${f.code})`,
     ...(at.relatesTo !== undefined ? { relatesTo: at.relatesTo } : {}),
     activityId: at.activityId ?? { id: randomUUID() },
     ...(f.options.errorType ? { detail: { errorType: f.options.errorType, message: f.message } } : {}),

@@ -102,7 +102,8 @@ export async function verifySignedRequest(env: SoapEnvelope, opts: SignedRequest
   if (!ok) throw fault.authentication('BAD_SIGNATURE', 'the request signature does not verify');
 
   const anchor = chainTo(certificate, opts);
-  if (!opts.replay.first(`${env.addressing.action} ${sig.signatureValue}`, expires + SKEW_MS, opts.now)) {
+  const seen = createHash('sha256').update(`${env.addressing.action} ${sig.signatureValue}`).digest('base64');
+  if (!opts.replay.first(seen, expires + SKEW_MS, opts.now)) {
     throw fault.authentication('REPLAYED', 'this signed request was already used');
   }
   return {
