@@ -38,12 +38,14 @@ export async function run(argv: string[]): Promise<number> {
   if (secret.created) {
     lines.push(`  enroll secret    ${secret.created}  (saved in ${secret.path}; any e-mail address as user name)`);
   }
-  console.log(lines.join('\n'));
-  await new Promise<void>((resolve) => {
+  // Listening for signals before saying "ready": a supervisor may stop the server the moment it reads that.
+  const stopped = new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  console.log(lines.join('\n'));
+  await stopped;
   console.log('windc: shutting down');
   await server.close();
   return 0;
