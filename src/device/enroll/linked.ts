@@ -88,7 +88,7 @@ export async function enrollLinked(
     linkedTo: input.primary.id,
     authPolicy: answer.AuthPolicy,
     provisioningDoc: issued.provisioningDoc,
-    keyPem: issued.key.privateKeyPem,
+    key: issued.key,
     now: input.now ?? Date.now(),
   });
 }

@@ -90,7 +90,7 @@ export async function enrollPrimary(
     kind: 'primary',
     authPolicy: answer.authPolicy,
     provisioningDoc: issued.provisioningDoc,
-    keyPem: issued.key.privateKeyPem,
+    key: issued.key,
     now: input.now ?? Date.now(),
   });
 }

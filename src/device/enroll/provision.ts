@@ -4,11 +4,12 @@
  * certificates (here: key.pem, cert.pem, ca.pem), create the OMA-DM account from the w7 APPLICATION, and write the
  * DMClient Provider settings (EntDMID, UPN, Poll…) into the CSP tree, where a server can read and change them.
  */
-import { createPublicKey, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { mdmProvisioningProblems, parseProvisioningDoc, readMdmProvisioning } from '../../protocol/mde2/index.ts';
 import type { AccountInfo, AccountKind } from '../account.ts';
 import type { Device } from '../device.ts';
 import { HResult, HResultError } from '../hresult.ts';
+import { type EnrollmentKey, publicKeySpki } from './keys.ts';
 import { type AppAuth, type EnrollmentRecord, EnrollmentStore } from './record.ts';
 
 export interface ProvisionInput {
@@ -18,7 +19,7 @@ export interface ProvisionInput {
   linkedTo?: string;
   authPolicy: string;
   provisioningDoc: string;
-  keyPem: string;
+  key: EnrollmentKey;
   now: number;
 }
 
@@ -63,8 +64,7 @@ export async function applyProvisioning(
   }
   const certB64 = doc.clientCertificate?.encoded ?? '';
   const cert = new X509Certificate(Buffer.from(certB64, 'base64'));
-  const spki = (k: ReturnType<typeof createPublicKey>) => k.export({ format: 'der', type: 'spki' }).toString('hex');
-  if (spki(cert.publicKey) !== spki(createPublicKey(input.keyPem))) {
+  if (cert.publicKey.export({ format: 'der', type: 'spki' }).toString('hex') !== publicKeySpki(input.key)) {
     throw new HResultError(HResult.FAIL, 'the issued certificate does not certify the key the CSR was made with');
   }
   const app = doc.application;
@@ -97,7 +97,7 @@ export async function applyProvisioning(
   const tlsDir = EnrollmentStore.tlsDirFor(account.id, input.kind === 'primary');
   const rootB64 = doc.rootCertificates[0]?.encoded ?? '';
   await store.writeTls(tlsDir, {
-    key: input.keyPem,
+    key: input.key.privateKeyPem,
     cert: pem('CERTIFICATE', certB64),
     ca: pem('CERTIFICATE', rootB64),
   });

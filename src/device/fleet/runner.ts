@@ -86,6 +86,8 @@ export class Fleet {
     const transport = new HttpTransport({
       insecure: o.insecure ?? false,
       idleTimeoutMs: 120_000,
+      // Devices hold one connection each; the enrollment identity all of them share needs one per worker.
+      maxIdlePerKey: o.enrollConcurrency ?? 32,
     });
     const keys = await KeyPool.create(o.keyPoolSize ?? 8);
     const enrollmentTls = new TlsIdentity('fleet:enrollment', { ca: o.trustedCaPems ?? [], systemRoots: false });

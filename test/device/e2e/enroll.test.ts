@@ -163,3 +163,39 @@ describe('emulator WinDC discovery: UPNRequired', () => {
     await b.client.close();
   });
 });
+
+describe('emulator enrollment under the server’s rate limit', () => {
+  let windc: Windc;
+  let transport: HttpTransport;
+  const issuerDir = mkdtempSync(join(tmpdir(), 'windc-issuer-'));
+  const dirs: string[] = [];
+  let issuer: TokenIssuer;
+  before(async () => {
+    issuer = await TokenIssuer.open(issuerDir);
+    windc = await startWindc([...issuer.serveFlags(), '--enroll-rate', '1/1']);
+    transport = newTransport();
+  });
+  after(async () => {
+    transport.close();
+    await windc.close();
+    for (const d of [...dirs, issuerDir]) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('waits out every Retry-After (429 on discovery, 503 on XCEP/WSTEP) and enrolls', async () => {
+    const waits: Array<[string, number]> = [];
+    const d = await openDevice(windc, transport, {
+      issuer,
+      hooks: {
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        now: () => Date.now(),
+        onRetry: (reason, ms) => waits.push([reason, ms]),
+      },
+    });
+    dirs.push(d.dir);
+    const out = await d.client.link(`${windc.url}/EnrollmentConfiguration`);
+    assert.equal(out.enrollStatus, EnrollStatus.Succeeded, `LastError 0x${out.lastError.toString(16)}`);
+    assert.ok(waits.length >= 1, 'three requests within a second at 1/s: at least one was throttled');
+    assert.ok(waits.every(([reason, ms]) => reason === 'retry-after' && ms >= 1000));
+    await d.client.close();
+  });
+});
