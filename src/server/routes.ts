@@ -8,6 +8,7 @@ import type { ServerContext } from './context.ts';
 const FEATURES: Array<() => Promise<{ register(app: FastifyInstance, ctx: ServerContext): Promise<void> | void }>> = [
   () => import('./enroll/routes.ts'),
   () => import('./management/routes.ts'),
+  () => import('./declared/feature.ts'),
 ];
 
 export async function registerRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {

@@ -256,6 +256,71 @@ export function declaredSuite(h: StoreHarness): void {
       assert.ok((await store.declared.events.prune(clock.t)) >= 2);
     });
 
+    it('takes the reconciler’s snapshot of one enrollment, and finds the commands replies answer', async () => {
+      const [d1, d2] = [await putDoc(), await putDoc()];
+      await store.declared.documents.putMeta(d2, { abandoned: true });
+      const e = await enrolled(store);
+      const set = uniq('snap');
+      await store.assignments.putSet(set);
+      await store.assignments.addToSet(set, [d1, d2]);
+      const group = uniq('snap-group');
+      await store.assignments.putGroup(group);
+      await store.assignments.addToGroup(group, [e.devicePk]);
+      await store.assignments.assign(set, { group });
+      await store.reports.checkIn({
+        enrollmentId: e.id,
+        documents: [{ documentId: d1, scope: 'Device', checksum: 'A0', resultChecksum: 'R1', state: 60 }],
+        complete: true,
+      });
+      await store.reports.recordResult({ enrollmentId: e.id, documentId: d1, resultChecksum: 'R1', result: { ok: 1 } });
+      const row: StatusRow = {
+        enrollmentId: e.id,
+        documentId: d1,
+        status: 'compliant',
+        detail: 'ConfigCompletedSuccess (60)',
+        desiredChecksum: 'A0',
+        compliantChecksum: 'A0',
+        compliantResultChecksum: 'R1',
+        rejectedChecksum: null,
+        rejectedCode: null,
+        sentChecksum: 'A0',
+        sentCommandUuid: randomUUID(),
+        sentAt: clock.t,
+        since: clock.t,
+        updatedAt: clock.t,
+      };
+      await store.declared.status.put([row]);
+      const snap = await store.declared.snapshot(e.id, e.devicePk);
+      assert.deepEqual(
+        snap.desired.map((d) => [d.id, d.abandoned, d.checksum, d.scope]),
+        [
+          [d1, false, 'A0', 'device'],
+          [d2, true, 'A0', 'device'],
+        ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+      );
+      assert.equal(snap.reported.length, 1);
+      assert.deepEqual(
+        [snap.reported[0]?.state, snap.reported[0]?.result, snap.reported[0]?.fetchedResultChecksum],
+        [60, { ok: 1 }, 'R1'],
+      );
+      assert.deepEqual(snap.ledger, [row]);
+      const q = await store.queue.enqueue({
+        enrollmentIds: [e.id],
+        payload: { v: 1 },
+        locUri: './Device/Vendor/MSFT/DeclaredConfiguration/Host/Complete/Documents/x/Document',
+        origin: 'reconciler',
+        dedupeKey: 'dc:doc:x:A0',
+      });
+      const [target] = await store.declared.replyTargets([q.queued[0]!.id, 9_999_999]);
+      assert.deepEqual(target, {
+        queueId: q.queued[0]!.id,
+        commandUuid: q.commandUuid,
+        origin: 'reconciler',
+        dedupeKey: 'dc:doc:x:A0',
+        locUri: './Device/Vendor/MSFT/DeclaredConfiguration/Host/Complete/Documents/x/Document',
+      });
+    });
+
     it('looks up one set or group by name', async () => {
       const [set, group] = [uniq('one-set'), uniq('one-group')];
       await store.assignments.putSet(set, 'd');
