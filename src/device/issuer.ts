@@ -44,7 +44,9 @@ export class TokenIssuer {
   ) {}
 
   /** The issuer in `dir`, created (with a new tenant id unless one is given) when the directory has none. */
-  static async open(dir: string, opts: { tenantId?: string } = {}): Promise<TokenIssuer> {
+  static async open(where: string, opts: { tenantId?: string } = {}): Promise<TokenIssuer> {
+    // Absolute, so the serve flags it prints work from any directory.
+    const dir = path.resolve(where);
     const file = path.join(dir, 'issuer.json');
     const keyFile = path.join(dir, 'issuer-key.pem');
     const json = await readJsonIfExists<IssuerJson>(file);
