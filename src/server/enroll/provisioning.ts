@@ -39,11 +39,19 @@ export function providerIdFor(providerId: string, role: EnrollmentRole): string 
 }
 
 export function generateCredentials(deviceId: string, role: EnrollmentRole, serverName: string): AccountCredentials {
-  const secret = () => randomBytes(24).toString('base64url');
-  const nonce = () => randomBytes(16).toString('base64');
+  // One draw for all four values: 192-bit secrets and 128-bit nonces, as four separate calls would give.
+  const r = randomBytes(80);
   return {
-    device: { name: accountName(deviceId, role), secret: secret(), nonce: nonce() },
-    server: { name: serverName, secret: secret(), nonce: nonce() },
+    device: {
+      name: accountName(deviceId, role),
+      secret: r.subarray(0, 24).toString('base64url'),
+      nonce: r.subarray(48, 64).toString('base64'),
+    },
+    server: {
+      name: serverName,
+      secret: r.subarray(24, 48).toString('base64url'),
+      nonce: r.subarray(64).toString('base64'),
+    },
   };
 }
 
