@@ -9,6 +9,7 @@ const FEATURES: Array<() => Promise<{ register(app: FastifyInstance, ctx: Server
   () => import('./enroll/routes.ts'),
   () => import('./management/routes.ts'),
   () => import('./declared/feature.ts'),
+  () => import('./admin/routes.ts'),
 ];
 
 export async function registerRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
