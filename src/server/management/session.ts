@@ -207,11 +207,16 @@ async function respond(
     const row = await tx.queue.get(plan.sending.queueId);
     // Cancelled, expired or answered meanwhile: compose then drops the object.
     if (row?.state !== 'queued') return compose(base);
-    const command = renderQueued(row.commandUuid, row.payload);
-    return compose({
-      ...base,
-      object: isChunkable(command) ? { queueId: row.id, command, offset: plan.sending.offset } : undefined,
-    });
+    let command: ContainedCommand | undefined;
+    try {
+      command = renderQueued(row.commandUuid, row.payload);
+    } catch (e) {
+      // It rendered for its first chunk; a payload changed underneath since is dropped, not retried for ever.
+      if (!(e instanceof PayloadError)) throw e;
+    }
+    const object =
+      command && isChunkable(command) ? { queueId: row.id, command, offset: plan.sending.offset } : undefined;
+    return compose({ ...base, object });
   }
   if (plan.kind !== 'deliver') return compose(base);
 
