@@ -29,11 +29,16 @@ const COMMANDS: Record<string, Command> = {
     summary: 'decode a SyncML message, WinDC document, result, 1224 alert, SOAP enrollment message or CSR',
     load: () => import('./inspect.ts'),
   },
+  documents: { summary: 'declared documents: create, update, abandon, status', load: () => import('./documents.ts') },
+  sets: { summary: 'document sets and their assignments to groups and devices', load: () => import('./sets.ts') },
+  groups: { summary: 'device groups: members, rules, MSC and DMClient settings', load: () => import('./groups.ts') },
+  devices: { summary: 'devices: document status, results, resync, link, watch', load: () => import('./devices.ts') },
+  'link-syncml': { summary: 'what another MDM sends to link a device to windc', load: () => import('./link-syncml.ts') },
 };
 
 function usage(): string {
   const lines = ['usage: windc <command> [options]', '', 'commands:'];
-  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${c.summary}`);
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(11)} ${c.summary}`);
   lines.push('', 'Run `windc <command> --help` for the options of one command.');
   return lines.join('\n');
 }
