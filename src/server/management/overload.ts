@@ -37,9 +37,11 @@ export class Overload {
 
   /** Whether the enrollment may go on: always within a session it has, subject to the cap for a new one. */
   admitSession(enrollmentId: number, opens: boolean): boolean {
+    // Without a cap there is nothing to count, and nothing to remember about sessions that never end.
+    if (this.limits.maxSessions === 0) return true;
     const now = this.now();
     const known = this.#sessions.has(enrollmentId);
-    if (opens && !known && this.limits.maxSessions > 0 && this.#sessions.size >= this.limits.maxSessions) {
+    if (opens && !known && this.#sessions.size >= this.limits.maxSessions) {
       for (const [id, at] of this.#sessions) if (now - at > SESSION_IDLE_MS) this.#sessions.delete(id);
       if (this.#sessions.size >= this.limits.maxSessions) return false;
     }

@@ -30,6 +30,7 @@ export interface Outcome {
   composed: Composed;
   received: Received;
   plan: Plan;
+  /** `seq` 0: a poll answered without touching the session row (see `poll`). */
   session: { seq: number; isNew: boolean; replay: boolean };
   replies?: RecordRepliesResult | undefined;
   /** Queue rows that can never reach this device, cancelled: worth an error in the log. */
