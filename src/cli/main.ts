@@ -33,7 +33,10 @@ const COMMANDS: Record<string, Command> = {
   sets: { summary: 'document sets and their assignments to groups and devices', load: () => import('./sets.ts') },
   groups: { summary: 'device groups: members, rules, MSC and DMClient settings', load: () => import('./groups.ts') },
   devices: { summary: 'devices: document status, results, resync, link, watch', load: () => import('./devices.ts') },
-  'link-syncml': { summary: 'what another MDM sends to link a device to windc', load: () => import('./link-syncml.ts') },
+  'link-syncml': {
+    summary: 'what another MDM sends to link a device to windc',
+    load: () => import('./link-syncml.ts'),
+  },
 };
 
 function usage(): string {
