@@ -83,12 +83,18 @@ export class Outbox {
     const head: SyncMLCommand[] = input.hdrStatus ? [{ ...input.hdrStatus, cmdId: '1' }] : [];
     const body = [...head];
     let id = 2;
-    if (input.maxMsgSize === undefined) {
-      for (const cmd of this.queue.splice(0)) body.push({ ...cmd, cmdId: String(id++) });
-      return this.finish(input, body, id, input.serverFinal);
+    if (!this.chunking) {
+      // The common case, also when the server states a MaxMsgSize (windc always does): everything fits at once.
+      const all = [...head, ...this.queue.map((cmd, i) => ({ ...cmd, cmdId: String(i + 2) }))];
+      const whole = this.finish(input, all, this.queue.length + 2, input.serverFinal);
+      if (input.maxMsgSize === undefined || bytes(whole.xml) <= input.maxMsgSize) {
+        this.queue = [];
+        return whole;
+      }
     }
+    const max = input.maxMsgSize ?? Number.MAX_SAFE_INTEGER;
     // The trailer's CmdIDs grow a digit or two as replies are added; the margin keeps the estimate on the safe side.
-    let room = input.maxMsgSize - bytes(this.finish(input, body, 100, true).xml) - 16;
+    let room = max - bytes(this.finish(input, body, 100, true).xml) - 16;
     while (this.chunking || this.queue.length > 0) {
       if (this.chunking) {
         const chunk = this.takeChunk(room, id);

@@ -171,7 +171,11 @@ class Session {
       });
       for (;;) {
         const server = await this.exchange(out);
-        if (!server) return this.done('completed');
+        if (!server) {
+          // An empty answer ends the session as a Final without commands would (marcosd4h-04).
+          if (!out.abort) this.ctx.endpoint.sessionCompleted();
+          return this.done(out.abort ? 'client-abort' : 'completed');
+        }
         if (server.header.meta?.maxMsgSize !== undefined) this.maxMsgSize = server.header.meta.maxMsgSize;
         const hdr = server.commands.find(
           (c): c is StatusCommand => c.kind === 'Status' && c.cmdRef === '0' && c.msgRef === String(this.msgId),
