@@ -14,6 +14,8 @@ import { eventBus } from './events.ts';
 export interface SenderOptions {
   /** How often due deliveries are looked for besides the wake-ups of new events. */
   intervalMs?: number;
+  /** Delay between a new event and the pass that sends it. */
+  wakeMs?: number;
   /** Attempts before a delivery is given up. */
   maxAttempts?: number;
   /** First retry delay; each further one doubles, up to `maxBackoffMs`. */
@@ -39,7 +41,19 @@ export class WebhookSender {
   private again = false;
   private stopped = false;
   private lastPrune = 0;
-  private readonly wake = () => this.kick();
+  private pending: NodeJS.Timeout | undefined;
+  /**
+   * New events wake the sender, but at most once per `wakeMs`: a fleet's check-ins publish hundreds of events a
+   * second, and one claim per batch of them is enough.
+   */
+  private readonly wake = () => {
+    if (this.pending || this.stopped) return;
+    this.pending = setTimeout(() => {
+      this.pending = undefined;
+      void this.kick();
+    }, this.o.wakeMs);
+    this.pending.unref();
+  };
   private readonly o: Required<Omit<SenderOptions, 'log'>> & Pick<SenderOptions, 'log'>;
 
   constructor(
@@ -49,6 +63,7 @@ export class WebhookSender {
   ) {
     this.o = {
       intervalMs: options.intervalMs ?? 2000,
+      wakeMs: options.wakeMs ?? 200,
       maxAttempts: options.maxAttempts ?? 10,
       backoffMs: options.backoffMs ?? 5000,
       maxBackoffMs: options.maxBackoffMs ?? 3_600_000,
@@ -67,6 +82,7 @@ export class WebhookSender {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.pending) clearTimeout(this.pending);
     eventBus.off('appended', this.wake);
     await this.running;
   }

@@ -16,6 +16,7 @@ import {
   type DeviceGroupSettingsTable,
   declaredDb,
 } from './declared-schema.ts';
+import { prebuilt, run } from './prebuilt.ts';
 
 const toRules = (r: Selectable<DeviceGroupRulesTable>): GroupRules => ({
   group: r.group_name,
@@ -219,15 +220,21 @@ export class SqlGroupRules implements GroupRuleStore {
     return rows.map(toSettings);
   }
 
+  /** Read at the first message of every WinDC session, so prebuilt (see prebuilt.ts). */
   async settingsForDevice(devicePk: number): Promise<GroupSettings[]> {
-    const rows = await declaredDb(this.ctx.db)
-      .selectFrom('device_group_settings as s')
-      .innerJoin('device_group_members as m', 'm.group_name', 's.group_name')
-      .selectAll('s')
-      .where('m.device_pk', '=', devicePk)
-      .orderBy('s.precedence')
-      .orderBy('s.group_name')
-      .execute();
-    return rows.map(toSettings);
+    const text = prebuilt(
+      this.ctx.backend,
+      'declared:group-settings',
+      (p) =>
+        `select s.group_name, s.settings, s.precedence, s.updated_at from device_group_settings s
+         join device_group_members m on m.group_name = s.group_name
+         where m.device_pk = ${p()} order by s.precedence, s.group_name`,
+    );
+    const rows = await run<Selectable<DeviceGroupSettingsTable>>(this.ctx.db, text, [devicePk]);
+    return rows.rows.map((r) => ({
+      ...toSettings(r),
+      precedence: Number(r.precedence),
+      updatedAt: Number(r.updated_at),
+    }));
   }
 }

@@ -101,22 +101,22 @@ const fromStatusRow = (s: StatusRow): unknown[] => [
   s.updatedAt,
 ];
 
-/** The sets reaching a device, directly or through its groups; used by every desired-documents read. */
-const SETS_OF_DEVICE = (p: () => string) =>
-  `select set_name from device_set_assignments where device_pk = ${p()}
-   union select g.set_name from group_set_assignments g
-     join device_group_members m on m.group_name = g.group_name where m.device_pk = ${p()}`;
+/**
+ * The sets reaching a device, directly or through its groups, joined to their documents. Written as joins from
+ * the device outwards: SQLite plans `id in (… union …)` as a list it rebuilds per call, several times slower.
+ */
+const DESIRED = (p: () => string) =>
+  `select distinct d.id, d.checksum, d.revision, d.scenario, d.scope, d.created_at, d.updated_at, m.abandoned
+   from (select set_name from device_set_assignments where device_pk = ${p()}
+         union select g.set_name from device_group_members gm
+           join group_set_assignments g on g.group_name = gm.group_name where gm.device_pk = ${p()}) s
+   join doc_set_members sm on sm.set_name = s.set_name
+   join declared_documents d on d.id = sm.document_id
+   left join declared_document_meta m on m.document_id = d.id
+   order by d.id`;
 
 export async function snapshot(ctx: Ctx, enrollmentId: number, devicePk: number): Promise<EnrollmentSnapshot> {
-  const desiredSql = prebuilt(
-    ctx.backend,
-    'declared:desired',
-    (p) =>
-      `select d.id, d.checksum, d.revision, d.scenario, d.scope, d.created_at, d.updated_at, m.abandoned
-       from declared_documents d left join declared_document_meta m on m.document_id = d.id
-       where d.id in (select document_id from doc_set_members where set_name in (${SETS_OF_DEVICE(p)}))
-       order by d.id`,
-  );
+  const desiredSql = prebuilt(ctx.backend, 'declared:desired', DESIRED);
   const reportedSql = prebuilt(
     ctx.backend,
     'declared:reported',

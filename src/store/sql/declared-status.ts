@@ -19,6 +19,7 @@ import {
   type DeclaredStatusTable,
   declaredDb,
 } from './declared-schema.ts';
+import { prebuilt, run } from './prebuilt.ts';
 
 const toStatus = (r: Selectable<DeclaredStatusTable>): StatusRow => ({
   enrollmentId: r.enrollment_id,
@@ -116,14 +117,21 @@ const toSetting = (r: Selectable<DeclaredSettingsAppliedTable>): AppliedSetting 
 export class SqlAppliedSettings implements AppliedSettingsStore {
   constructor(private readonly ctx: Ctx) {}
 
+  /** Read at the first message of every WinDC session, so prebuilt (see prebuilt.ts). */
   async list(enrollmentId: number): Promise<AppliedSetting[]> {
-    const rows = await declaredDb(this.ctx.db)
-      .selectFrom('declared_settings_applied')
-      .selectAll()
-      .where('enrollment_id', '=', enrollmentId)
-      .orderBy('loc_uri')
-      .execute();
-    return rows.map(toSetting);
+    const text = prebuilt(
+      this.ctx.backend,
+      'declared:settings-applied',
+      (p) =>
+        `select enrollment_id, loc_uri, value, state, code, command_uuid, updated_at from declared_settings_applied
+         where enrollment_id = ${p()} order by loc_uri`,
+    );
+    const rows = await run<Selectable<DeclaredSettingsAppliedTable>>(this.ctx.db, text, [enrollmentId]);
+    return rows.rows.map((r) => ({
+      ...toSetting(r),
+      enrollmentId: Number(r.enrollment_id),
+      updatedAt: Number(r.updated_at),
+    }));
   }
 
   async put(rows: readonly AppliedSetting[]): Promise<void> {
