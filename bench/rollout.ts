@@ -1,0 +1,307 @@
+// How fast one declared document reaches a fleet: `npm run bench:rollout [-- --devices 100000]`.
+//
+// A real `windc serve` runs in a child process (so its CPU and RSS are its own) on a fresh SQLite data dir. N
+// emulated devices hold WinDC enrollments that were seeded straight into its store beforehand: N real MS-MDE2
+// enrollments would measure enrollment, not rollout. Then the clock starts: one MSFT_FileDirectoryConfiguration
+// document is created and assigned through the admin API to a group holding every device, and the devices run
+// OMA-DM sessions over HTTPS (client certificates, as enrolled devices do) until windc reports every one
+// compliant with its result fetched. A device runs its sessions back to back, the way a device that polls just
+// after applying would; each needs two: one delivers the document, the next reports 60 and hands over the result.
+// Each device connects with its own certificate, so every device costs a TLS handshake.
+//
+// Options: --devices N (10000), --concurrency C (devices in session at once, 96), --keep (keep the data dir).
+// Environment: BENCH_DIR puts the data dir elsewhere (e.g. /dev/shm); BENCH_PROF=DIR writes the server's CPU
+// profile there; BENCH_PRELOAD=MODULE is imported into the server process first (instrumentation).
+//
+// The figures are CPU seconds per process as well as wall time, because wall time on a shared machine says as
+// much about the neighbours as about windc.
+import { fork } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DeviceClient } from '../src/device/client.ts';
+import { EnrollmentStore } from '../src/device/enroll/record.ts';
+import { HttpTransport } from '../src/device/net/transport.ts';
+import { resolveServerConfig } from '../src/server/config.ts';
+import { loadOrCreateCa } from '../src/server/pki/ca-files.ts';
+import { startServer } from '../src/server/server.ts';
+import { openStore } from '../src/store/index.ts';
+
+const GROUP = 'rollout';
+const SET = 'rollout';
+const LINKED_PROVIDER = 'windc-declared';
+
+interface ServerStats {
+  cpuMs: number;
+  rssMb: number;
+  maxRssMb: number;
+}
+
+/** The child: windc serve on the seeded data dir, answering `stats` with its own CPU time and memory. */
+async function serve(dataDir: string, port: number): Promise<void> {
+  const config = resolveServerConfig(
+    [
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--data-dir',
+      dataDir,
+      '--public-url',
+      `https://127.0.0.1:${port}`,
+      '--log-level',
+      'warn',
+    ],
+    {},
+  );
+  const server = await startServer(config, { logger: false });
+  process.once('SIGINT', () => void server.close().then(() => process.exit(0)));
+  let maxRss = process.memoryUsage.rss();
+  setInterval(() => (maxRss = Math.max(maxRss, process.memoryUsage.rss())), 500).unref();
+  process.on('message', (m: string) => {
+    if (m !== 'stats') return;
+    const u = process.cpuUsage();
+    const rss = process.memoryUsage.rss();
+    maxRss = Math.max(maxRss, rss);
+    process.send?.({ cpuMs: (u.user + u.system) / 1000, rssMb: rss / 2 ** 20, maxRssMb: maxRss / 2 ** 20 });
+  });
+  process.send?.('ready');
+}
+
+interface Seeded {
+  devIds: string[];
+  keyPem: string;
+  certs: string[];
+  caPem: string;
+}
+
+/** N devices with an active WinDC enrollment and a windc-issued certificate, all in one static group. */
+async function seed(dataDir: string, n: number): Promise<Seeded> {
+  const { ca } = await loadOrCreateCa({ dataDir });
+  const store = await openStore({ dataDir, env: {} });
+  // One EC key certified for every device: what differs per device is its certificate and its TLS connection.
+  const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const keyPem = keys.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  const spki = keys.publicKey.export({ format: 'der', type: 'spki' });
+  const devIds: string[] = [];
+  const certs: string[] = [];
+  await store.assignments.putGroup(GROUP, 'every device of the rollout benchmark');
+  await store.assignments.putSet(SET);
+  await store.assignments.assign(SET, { group: GROUP });
+  for (let start = 0; start < n; start += 500) {
+    const batch = Array.from({ length: Math.min(500, n - start) }, () => randomBytes(16).toString('hex').toUpperCase());
+    const issued = await Promise.all(
+      batch.map((deviceId) => ca.issueClientCertificate({ publicKey: spki, deviceId, validityDays: 2 })),
+    );
+    await store.transaction(async (tx) => {
+      const pks: number[] = [];
+      for (const [i, deviceId] of batch.entries()) {
+        const e = await tx.devices.enroll({ deviceId, kind: 'linked', context: { OSVersion: '10.0.26100.1' } });
+        pks.push(e.devicePk);
+        const c = issued[i]!;
+        await tx.certificates.record({
+          serial: c.serial.toLowerCase(),
+          thumbprint: c.thumbprint.toLowerCase(),
+          subject: c.subject,
+          notBefore: c.notBefore.getTime(),
+          notAfter: c.notAfter.getTime(),
+          enrollmentId: e.id,
+        });
+      }
+      await tx.assignments.addToGroup(GROUP, pks);
+    });
+    devIds.push(...batch);
+    certs.push(...issued.map((c) => c.pem));
+    if (n >= 20_000 && (start / 500) % 20 === 19) process.stdout.write(`  seeded ${start + 500}\n`);
+  }
+  await store.close();
+  return { devIds, keyPem, certs, caPem: ca.certPem };
+}
+
+function adminCall(url: string, caPem: string, token: string, method: string, path: string, body?: unknown) {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise<Record<string, unknown>>((resolve, reject) => {
+    const req = request(
+      new URL(`/api/v1${path}`, url),
+      {
+        method,
+        ca: caPem,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => {
+          if ((res.statusCode ?? 0) >= 400) reject(new Error(`${method} ${path}: ${res.statusCode} ${text}`));
+          else resolve(JSON.parse(text) as Record<string, unknown>);
+        });
+      },
+    );
+    req.on('error', reject);
+    if (payload) req.write(payload);
+    req.end();
+  });
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--serve') return serve(process.argv[3] as string, Number(process.argv[4]));
+  const { values } = parseArgs({
+    options: {
+      devices: { type: 'string', default: '10000' },
+      concurrency: { type: 'string', default: '96' },
+      keep: { type: 'boolean', default: false },
+    },
+  });
+  const n = Number(values.devices);
+  const concurrency = Number(values.concurrency);
+  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(concurrency) || concurrency < 1) {
+    throw new Error('--devices and --concurrency take positive whole numbers');
+  }
+  const dataDir = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'windc-bench-rollout-'));
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const url = `https://127.0.0.1:${port}`;
+  console.log(`rollout of one document to ${n} emulated devices, ${concurrency} in session at once`);
+  const t0 = performance.now();
+  const seeded = await seed(dataDir, n);
+  console.log(`  seeded ${n} WinDC enrollments in ${((performance.now() - t0) / 1000).toFixed(1)} s (not timed)`);
+
+  const child = fork(new URL(import.meta.url).pathname, ['--serve', dataDir, String(port)], {
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []),
+      ...(process.env.BENCH_PRELOAD ? ['--import', process.env.BENCH_PRELOAD] : []),
+    ],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`windc serve exited with ${code}`)));
+  });
+  const stats = () =>
+    new Promise<ServerStats>((resolve) => {
+      child.once('message', (m) => resolve(m as ServerStats));
+      child.send('stats');
+    });
+  const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
+
+  const transport = new HttpTransport({ idleTimeoutMs: 2000 });
+  const base = mkdtempSync(join(tmpdir(), 'windc-bench-devices-'));
+  const serverUrl = `${url}/ManagementServer/MDM.svc`;
+  /** One device's whole part: open it, sessions until windc has nothing more to send it, close it. */
+  async function rollOut(i: number): Promise<{ sessions: number; ok: boolean }> {
+    const client = await DeviceClient.open(join(base, String(i)), {
+      transport,
+      persist: false,
+      trustedCaPems: [seeded.caPem],
+      systemRoots: false,
+      device: { identity: { devId: seeded.devIds[i] as string }, delays: { queueMs: 0, applyMs: 0 } },
+      retry: { connRetries: 3, initialBackoffMs: 50, maxBackoffMs: 500 },
+    });
+    try {
+      const account = client.device.addAccount({ kind: 'windc', providerId: LINKED_PROVIDER, serverUrl });
+      const tlsDir = EnrollmentStore.tlsDirFor(account.id, false);
+      await client.store.writeTls(tlsDir, { key: seeded.keyPem, cert: seeded.certs[i] as string, ca: seeded.caPem });
+      await client.store.put({
+        accountId: account.id,
+        serverUrl,
+        authPolicy: 'bench',
+        tlsDir,
+        sessionCount: 0,
+        enrolledAt: 0,
+      });
+      let sessions = 0;
+      for (;;) {
+        // Once the device holds the document in a final state, the session that follows is the one in which
+        // windc fetches the result: after it, windc has everything.
+        const settled = client.device.declared.docs.list(account.id).some((d) => d.state === 60);
+        const r = await client.sync(account.id);
+        sessions++;
+        await client.device.idle();
+        if (!r.ok) return { sessions, ok: false };
+        if ((settled && r.commands > 0) || r.commands === 0) return { sessions, ok: true };
+        if (sessions >= 6) return { sessions, ok: false };
+      }
+    } finally {
+      await client.close();
+    }
+  }
+
+  const before = await stats();
+  const c0 = process.cpuUsage();
+  const w0 = performance.now();
+  const doc = (await adminCall(url, seeded.caPem, token, 'POST', '/documents', {
+    name: 'rollout',
+    scenario: 'MSFTExtensibilityMIProviderConfig',
+    dsc: [
+      {
+        namespace: 'root/Microsoft/Windows/DesiredStateConfiguration',
+        className: 'MSFT_FileDirectoryConfiguration',
+        keys: { DestinationPath: 'C:\\Temp\\windc\\rollout.txt' },
+        values: { Contents: 'rolled out by windc' },
+      },
+    ],
+  })) as { document: { id: string } };
+  const docId = doc.document.id;
+  await adminCall(url, seeded.caPem, token, 'PUT', `/sets/${SET}/documents/${docId}`);
+
+  let next = 0;
+  let sessions = 0;
+  let failed = 0;
+  let done = 0;
+  const progress = setInterval(() => {
+    const s = (performance.now() - w0) / 1000;
+    console.log(`  ${s.toFixed(0)} s: ${done} devices done, ${sessions} sessions, ${failed} failed`);
+  }, 10_000);
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, n) }, async () => {
+      while (next < n) {
+        const r = await rollOut(next++).catch(() => ({ sessions: 0, ok: false }));
+        sessions += r.sessions;
+        done++;
+        if (!r.ok) failed++;
+      }
+    }),
+  );
+  clearInterval(progress);
+  let rollup: { counts: Record<string, number> } = { counts: {} };
+  for (;;) {
+    rollup = (await adminCall(url, seeded.caPem, token, 'GET', `/documents/${docId}`)) as typeof rollup &
+      Record<string, unknown>;
+    const r = rollup as unknown as { rollup: { counts: Record<string, number> } };
+    if ((r.rollup.counts.compliant ?? 0) >= n || performance.now() - w0 > 3_600_000) {
+      rollup = r.rollup;
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const wall = (performance.now() - w0) / 1000;
+  const emu = process.cpuUsage(c0);
+  const after = await stats();
+  const compliant = rollup.counts.compliant ?? 0;
+  console.log(
+    `  all ${compliant} compliant with results fetched in ${wall.toFixed(1)} s: ${(n / wall).toFixed(0)} devices/s`,
+  );
+  console.log(`  sessions      ${sessions} (${failed} devices failed), ${(sessions / wall).toFixed(0)}/s`);
+  console.log(
+    `  server        CPU ${((after.cpuMs - before.cpuMs) / 1000).toFixed(1)} s (${((after.cpuMs - before.cpuMs) / 10 / wall).toFixed(0)}% of one core), RSS ${after.rssMb.toFixed(0)} MB (peak ${after.maxRssMb.toFixed(0)} MB)`,
+  );
+  console.log(
+    `  emulator      CPU ${((emu.user + emu.system) / 1e6).toFixed(1)} s, RSS ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB`,
+  );
+  console.log(`  counts        ${JSON.stringify(rollup.counts)}`);
+  child.kill('SIGINT');
+  transport.close();
+  if (!values.keep) {
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(base, { recursive: true, force: true });
+  } else console.log(`  data dir      ${dataDir}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
