@@ -138,6 +138,23 @@ describe('windc device', () => {
     assert.deepEqual(out.serveFlags, ['--tenants', issuer.tenantId, '--jwks', join(issuerDir, 'jwks.json')]);
   });
 
+  it('enroll with its post-enrollment session, sync --json, unenroll with Alert 1226', async () => {
+    const d2 = join(tmp, 'device2');
+    const e = await windcDevice('enroll', '--server', windc.url, '--secret', windc.secret, '--dir', d2, '--ca', caFile);
+    assert.equal(e.code, 0, e.err);
+    assert.match(e.out, /\nsession 1 with windc: completed, \d+ messages, \d+ commands, \d+ ms$/);
+    const s = await windcDevice('sync', '--dir', d2, '--ca', caFile, '--json');
+    assert.equal(s.code, 0, s.err);
+    const session = JSON.parse(s.out);
+    assert.deepEqual([session.sessionId, session.end, session.ok], ['2', 'completed', true]);
+    const devId = JSON.parse((await windcDevice('status', '--dir', d2, '--json')).out).device.devId;
+    const u = await windcDevice('unenroll', '--dir', d2, '--ca', caFile);
+    assert.equal(u.code, 0, u.err);
+    const enrollment = await windc.server.context.store.devices.findActiveEnrollment(devId, 'primary');
+    assert.equal(enrollment, undefined, 'the server ended the enrollment on the 1226 alert');
+    assert.equal(JSON.parse((await windcDevice('status', '--dir', d2, '--json')).out).accounts.length, 0);
+  });
+
   it('usage errors exit 2', async () => {
     assert.equal((await windcDevice()).code, 2);
     assert.equal((await windcDevice('sync')).code, 2);
