@@ -24,7 +24,7 @@ function bar(done: number, total: number, width = 24): string {
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
 }
 
-/** One status line: progress of enrollment, then session rate, latency and CPU over the last interval. */
+/** One status line: enrollment progress, session rate, latency, CPU over the last interval, devices per state. */
 export function liveLine(stats: FleetStats, total: number, prev: Snapshot, now: Snapshot): string {
   const seconds = (now.at.wallMs - prev.at.wallMs) / 1000 || 1;
   const done = stats.enrolled + stats.enrollFailures;
@@ -35,6 +35,9 @@ export function liveLine(stats: FleetStats, total: number, prev: Snapshot, now: 
     stats.sessionLatency.count > 0 ? pct(stats.sessionLatency) : '',
     `errors ${stats.enrollFailures + stats.sessionFailures}`,
     `cpu ${(coreShare(prev.at, now.at) * 100).toFixed(0)}%`,
+    DEVICE_STATES.filter((st) => (stats.states.get(st) ?? 0) > 0)
+      .map((st) => `${st} ${stats.states.get(st)}`)
+      .join(' '),
   ];
   return parts.filter((p) => p !== '').join('  ');
 }
