@@ -20,6 +20,8 @@ export interface DocumentsOutcome {
   events: NewEvent[];
   /** The newest event id published, 0 for none: announce it once the caller's transaction commits. */
   lastEventId: number;
+  /** Commands actually queued: an action whose command is still open from an earlier run queues nothing. */
+  queued: number;
 }
 
 /** Bodies never change for a given (id, checksum), so they are safe to keep across sessions and processes. */
@@ -106,12 +108,15 @@ export async function reconcileDocuments(
   }
   const events: NewEvent[] = [];
   let lastEventId = 0;
+  let queued = 0;
   const changed = (id: string, row: StatusRow) => {
     const prev = before.get(id);
     return !prev || !sameRow(prev, row);
   };
   const dirty = [...next].filter(([id, row]) => changed(id, row));
-  if (actions.length === 0 && writes.length === 0 && dirty.length === 0) return { actions, events, lastEventId };
+  if (actions.length === 0 && writes.length === 0 && dirty.length === 0) {
+    return { actions, events, lastEventId, queued };
+  }
 
   await store.transaction(async (tx) => {
     for (const w of writes) await w(tx);
@@ -128,6 +133,7 @@ export async function reconcileDocuments(
         origin: RECONCILER_ORIGIN,
         dedupeKey: q.dedupeKey,
       });
+      queued += r.queued.length;
       if (q.action.kind === 'replace-document' && row && r.queued.length > 0) {
         next.set(id, { ...row, sentChecksum: q.action.checksum, sentCommandUuid: r.commandUuid, sentAt: now });
       }
@@ -143,7 +149,7 @@ export async function reconcileDocuments(
     await tx.declared.status.put(rows);
     lastEventId = await publish(tx, events);
   });
-  return { actions, events, lastEventId };
+  return { actions, events, lastEventId, queued };
 }
 
 function nextRow(

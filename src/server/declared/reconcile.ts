@@ -58,7 +58,7 @@ export async function reconcileEnrollment(
       resync: options.resync,
       replies: replies.filter(isDocumentReply),
     });
-    queued += docs.actions.length;
+    queued += docs.queued;
     events += docs.events.length;
     lastEventId = Math.max(lastEventId, docs.lastEventId);
     if (first || replies.some((r) => r.target.origin === SETTINGS_ORIGIN)) {
