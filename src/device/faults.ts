@@ -44,7 +44,8 @@ export interface FaultConfig {
   seed?: number;
 }
 
-/** mulberry32: small, fast, and good enough to decide coin flips reproducibly. */
+/** mulberry32: small, fast, and good enough to decide coin flips reproducibly. The one seeded generator of the
+ * repository: fault rates here, and the mutation and fuzz tests, which replay a failing seed with it. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {

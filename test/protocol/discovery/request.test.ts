@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { seededRandom } from '../../../src/device/faults.ts';
 import {
   buildWinDcDiscoveryRequest,
   parseWinDcDiscoveryRequest,
   resolveWinDcAuthPolicy,
   validateWinDcDiscoveryRequest,
 } from '../../../src/protocol/discovery/index.ts';
-import { codeOf, onlyProtocolErrors, ownFixture, prng, SHARED, SHARED_MISSING, sharedFile } from '../mde2/helpers.ts';
+import { codeOf, onlyProtocolErrors, ownFixture, SHARED, SHARED_MISSING, sharedFile } from '../mde2/helpers.ts';
 
 /** The JSON code blocks of seed 003, in page order. */
 function seedExamples(): unknown[] {
@@ -166,7 +167,7 @@ describe('WinDC discovery request: refusals', () => {
   });
 
   it('random mutations only ever raise ProtocolError', () => {
-    const rnd = prng(3);
+    const rnd = seededRandom(3);
     const text = ownFixture('discovery-request-entra-joined.json');
     for (let i = 0; i < 500; i++) {
       let s = text;

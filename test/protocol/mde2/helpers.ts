@@ -47,15 +47,3 @@ export function onlyProtocolErrors(fn: () => unknown, label: string): void {
     assert.ok(e instanceof ProtocolError, `${label}: expected a ProtocolError, got ${String(e)}`);
   }
 }
-
-/** A tiny deterministic PRNG (mulberry32) so mutation tests are reproducible. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

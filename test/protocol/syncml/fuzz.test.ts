@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
+import { seededRandom } from '../../../src/device/faults.ts';
 import { ProtocolError } from '../../../src/protocol/errors.ts';
 import {
   buildSyncML,
@@ -16,18 +17,6 @@ import { ownFixture, SHARED, SHARED_MISSING, sharedFixture } from './helpers.ts'
 // Override to explore: SYNCML_FUZZ_SEED=123 SYNCML_FUZZ_ITERATIONS=100000 node scripts/run-tests.mjs syncml/fuzz
 const SEED = Number(process.env.SYNCML_FUZZ_SEED ?? 0x5eed_0dc1);
 const ITERATIONS = Number(process.env.SYNCML_FUZZ_ITERATIONS ?? 3000);
-
-/** mulberry32: tiny, fast and good enough to spread mutations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function corpus(): string[] {
   const own = [
@@ -147,7 +136,7 @@ function mutate(r: Rand, s: string): string | Uint8Array {
 }
 
 it(`random mutations of real messages only ever yield ProtocolErrors (${ITERATIONS} iterations)`, (t) => {
-  const r = prng(SEED);
+  const r = seededRandom(SEED);
   const messages = corpus();
   const codes = new Map<string, number>();
   let decoded = 0;
