@@ -20,7 +20,7 @@ import {
   validateResultTarget,
 } from '../../../src/protocol/declared/index.ts';
 import { child, innerXml, parseXml, textOf, type XmlElement } from '../../../src/protocol/xml/index.ts';
-import { errorOf, shared, sharedSkip } from './support.ts';
+import { errorOf, SHARED_MISSING, sharedFile } from '../../support/protocol.ts';
 
 const SAMPLES = 'research/samples/windc';
 
@@ -64,16 +64,16 @@ function itemOf(xml: string, names: string[]): Item {
 }
 
 function sample(name: string, commands = ['Replace', 'Results']): Item {
-  return itemOf(shared(`${SAMPLES}/${name}`), commands);
+  return itemOf(sharedFile(`${SAMPLES}/${name}`), commands);
 }
 
 /** Seed 002's ```xml blocks. */
 function seed002Blocks(): string[] {
-  const text = shared('seeds/002_6313507edc3a1914.txt');
+  const text = sharedFile('seeds/002_6313507edc3a1914.txt');
   return [...text.matchAll(/```xml\n([\s\S]*?)```/g)].map((m) => m[1] as string);
 }
 
-describe('Microsoft WinDC samples', { skip: sharedSkip }, () => {
+describe('Microsoft WinDC samples', { skip: SHARED_MISSING }, () => {
   it('VPN document in User scope: valid, context written "user" and kept', () => {
     const s = sample('learn-doc-windc-vpn-user-replace-document.xml');
     const { target, document } = parseTargetedDocument(s.locUri, s.data);
@@ -136,15 +136,15 @@ describe('Microsoft WinDC samples', { skip: sharedSkip }, () => {
   });
 
   it('1224 reference fixture: a summary with a 32-digit checksum', () => {
-    const s = itemOf(shared('fixtures/reference/learn-windc-1224-declaredconfigurationdocuments.xml'), ['Alert']);
+    const s = itemOf(sharedFile('fixtures/reference/learn-windc-1224-declaredconfigurationdocuments.xml'), ['Alert']);
     const summary = parseSummary(s.data);
     assert.equal(summary.documents.length, 1);
     assert.equal(summary.documents[0]?.checksum.length, 32);
   });
 });
 
-describe('seed 002 examples', { skip: sharedSkip }, () => {
-  const blocks = sharedSkip ? [] : seed002Blocks();
+describe('seed 002 examples', { skip: SHARED_MISSING }, () => {
+  const blocks = SHARED_MISSING ? [] : seed002Blocks();
   const block = (pattern: RegExp, nth = 0) => {
     const hits = blocks.filter((b) => pattern.test(b));
     assert.ok(hits[nth], `seed 002 has a block matching ${pattern}`);

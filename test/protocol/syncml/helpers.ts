@@ -1,53 +1,25 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ProtocolError } from '../../../src/protocol/errors.ts';
 import {
   buildSyncML,
   parseSyncML,
   type SyncMLCommand,
   type SyncMLMessage,
 } from '../../../src/protocol/syncml/index.ts';
+import { ownFixtureIn, sharedFile } from '../../support/protocol.ts';
 
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
-
-/** The team's read-only captures; tests that replay them skip when the checkout has no sibling `shared/`. */
-export const SHARED = resolve(repoRoot, '..', 'shared');
-export const SHARED_MISSING = existsSync(SHARED) ? false : `no shared fixtures at ${SHARED}`;
+export { codeOf, errorOf, SHARED, SHARED_MISSING } from '../../support/protocol.ts';
 
 export function ownFixture(name: string): string {
-  return readFileSync(join(repoRoot, 'test/fixtures/syncml', name), 'utf8');
+  return ownFixtureIn('syncml', name);
 }
 
 /** A shared file's SyncML text; `.http.txt` captures hold HTTP headers, a blank line, then the body. */
 export function sharedFixture(rel: string): string {
-  const text = readFileSync(join(SHARED, rel), 'utf8');
+  const text = sharedFile(rel);
   if (!rel.endsWith('.http.txt')) return text;
   const blank = text.search(/\r?\n\r?\n/);
   assert.ok(blank >= 0, `${rel} has no blank line after its headers`);
   return text.slice(blank).replace(/^\r?\n\r?\n/, '');
-}
-
-/** The ProtocolError code `fn` fails with; fails the test on success or on any other exception type. */
-export function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof ProtocolError, `expected a ProtocolError, got ${String(e)}`);
-    return e.code;
-  }
-  assert.fail('expected a failure');
-}
-
-export function errorOf(fn: () => unknown): ProtocolError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof ProtocolError, `expected a ProtocolError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected a failure');
 }
 
 /** parse → build → parse gives the same model, and building is deterministic. */
