@@ -38,32 +38,49 @@ const toAuthority = (r: Selectable<AuthoritiesTable>): Authority => ({
 export class SqlCertificates implements CertificateStore {
   constructor(private readonly ctx: Ctx) {}
 
+  /**
+   * Prebuilt (prebuilt.ts): once per enrollment and renewal. The insert returns the row it wrote; only a serial
+   * already recorded costs the second read.
+   */
   record(input: RecordCertificateInput): Promise<IssuedCertificate> {
     const serial = hex(input.serial);
+    const thumbprint = hex(input.thumbprint);
+    const { backend } = this.ctx;
     return atomic(this.ctx, async (db) => {
+      const insert = prebuilt(
+        backend,
+        'certificates:record',
+        (p) =>
+          'insert into certificates (serial, thumbprint, subject, not_before, not_after, enrollment_id, issued_at, ' +
+          `revoked_at, revocation_reason) values (${p()}, ${p()}, ${p()}, ${p()}, ${p()}, ${p()}, ${p()}, null, null) ` +
+          'on conflict (serial) do nothing returning *',
+      );
+      const params = [
+        serial,
+        thumbprint,
+        input.subject,
+        input.notBefore,
+        input.notAfter,
+        input.enrollmentId ?? null,
+        this.ctx.now(),
+      ];
+      let row: Selectable<CertificatesTable> | undefined;
       try {
-        await db
-          .insertInto('certificates')
-          .values({
-            serial,
-            thumbprint: hex(input.thumbprint),
-            subject: input.subject,
-            not_before: input.notBefore,
-            not_after: input.notAfter,
-            enrollment_id: input.enrollmentId ?? null,
-            issued_at: this.ctx.now(),
-            revoked_at: null,
-            revocation_reason: null,
-          })
-          .onConflict((oc) => oc.column('serial').doNothing())
-          .execute();
+        row = (await run<Selectable<CertificatesTable>>(db, insert, params)).rows[0];
       } catch (err) {
         translate(err, `certificate ${serial}`);
       }
-      const stored = toCert(
-        await db.selectFrom('certificates').selectAll().where('serial', '=', serial).executeTakeFirstOrThrow(),
-      );
-      if (stored.thumbprint !== hex(input.thumbprint)) {
+      if (!row) {
+        const select = prebuilt(
+          backend,
+          'certificates:by-serial',
+          (p) => `select * from certificates where serial = ${p()}`,
+        );
+        row = (await run<Selectable<CertificatesTable>>(db, select, [serial])).rows[0];
+        if (!row) throw new Error(`certificate ${serial} conflicted on insert but cannot be read`);
+      }
+      const stored = toCert(row);
+      if (stored.thumbprint !== thumbprint) {
         throw new StoreError('CONFLICT', `certificate serial ${serial} is already recorded with another thumbprint`);
       }
       return stored;

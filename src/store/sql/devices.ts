@@ -30,6 +30,11 @@ export const toEnrollment = (r: EnrollmentRow): Enrollment => ({
   endedAt: r.ended_at,
 });
 
+/** The columns of `#enrollments()` below, for the prebuilt statements. */
+const ENROLLMENT_COLUMNS =
+  'e.id, e.device_pk, e.kind, e.parent_enrollment_id, e.status, e.dev_info, e.context, e.enrolled_at, ' +
+  'e.last_seen_at, e.last_report_at, e.ended_at, d.device_id';
+
 export class SqlDevices implements DeviceStore {
   constructor(private readonly ctx: Ctx) {}
 
@@ -37,6 +42,7 @@ export class SqlDevices implements DeviceStore {
     return atomic(this.ctx, (db) => this.#upsertDevice(db, input));
   }
 
+  /** Prebuilt (prebuilt.ts): runs in every enrollment's transaction. */
   async #upsertDevice(
     db: Kysely<Schema>,
     input: { deviceId: string; hwDevId?: string | null | undefined },
@@ -44,23 +50,27 @@ export class SqlDevices implements DeviceStore {
     const now = this.ctx.now();
     const hw = input.hwDevId ?? null;
     // The conditional update writes (and returns) only when a new HWDevID arrives; otherwise read it back.
-    const row = await db
-      .insertInto('devices')
-      .values({ device_id: input.deviceId, hw_dev_id: hw, created_at: now, updated_at: now })
-      .onConflict((oc) =>
-        hw === null
-          ? oc.column('device_id').doNothing()
-          : oc
-              .column('device_id')
-              .doUpdateSet({ hw_dev_id: hw, updated_at: now })
-              .where('devices.hw_dev_id', 'is distinct from', hw),
-      )
-      .returningAll()
-      .executeTakeFirst();
-    if (row) return toDevice(row);
-    return toDevice(
-      await db.selectFrom('devices').selectAll().where('device_id', '=', input.deviceId).executeTakeFirstOrThrow(),
+    const upsert = prebuilt(
+      this.ctx.backend,
+      `devices:upsert:${hw === null}`,
+      (p) =>
+        `insert into devices (device_id, hw_dev_id, created_at, updated_at) values (${p()}, ${p()}, ${p()}, ${p()}) ` +
+        (hw === null
+          ? 'on conflict (device_id) do nothing'
+          : 'on conflict (device_id) do update set hw_dev_id = excluded.hw_dev_id, updated_at = excluded.updated_at ' +
+            'where devices.hw_dev_id is distinct from excluded.hw_dev_id') +
+        ' returning *',
     );
+    const row = (await run<Selectable<DevicesTable>>(db, upsert, [input.deviceId, hw, now, now])).rows[0];
+    if (row) return toDevice(row);
+    const select = prebuilt(
+      this.ctx.backend,
+      'devices:by-device-id',
+      (p) => `select * from devices where device_id = ${p()}`,
+    );
+    const found = (await run<Selectable<DevicesTable>>(db, select, [input.deviceId])).rows[0];
+    if (!found) throw new Error(`device ${input.deviceId} vanished inside its own transaction`);
+    return toDevice(found);
   }
 
   async getDevice(key: { pk: number } | { deviceId: string }): Promise<Device | undefined> {
@@ -87,40 +97,45 @@ export class SqlDevices implements DeviceStore {
     return affected(await this.ctx.db.deleteFrom('devices').where('id', '=', pk).executeTakeFirst()) > 0;
   }
 
+  /** Prebuilt statements (prebuilt.ts): this transaction is most of an enrollment's store cost. */
   enroll(input: EnrollInput): Promise<Enrollment> {
+    const { backend } = this.ctx;
     return atomic(this.ctx, async (db) => {
       const device = await this.#upsertDevice(db, input);
       // Serialises concurrent enrollments of one device (a retried request landing on another process):
       // the second waits, then replaces the first instead of colliding with it on the one-active index.
-      if (this.ctx.backend === 'postgres') {
-        await db.selectFrom('devices').select('id').where('id', '=', device.pk).forUpdate().execute();
+      if (backend === 'postgres') {
+        const lock = prebuilt(backend, 'devices:lock', (p) => `select id from devices where id = ${p()} for update`);
+        await run(db, lock, [device.pk]);
       }
       const now = this.ctx.now();
-      await db
-        .updateTable('enrollments')
-        .set({ status: 'replaced', ended_at: now })
-        .where('device_pk', '=', device.pk)
-        .where('kind', '=', input.kind)
-        .where('status', '=', 'active')
-        .execute();
+      const replace = prebuilt(
+        backend,
+        'enrollments:replace-active',
+        (p) =>
+          `update enrollments set status = 'replaced', ended_at = ${p()} ` +
+          `where device_pk = ${p()} and kind = ${p()} and status = 'active'`,
+      );
+      await run(db, replace, [now, device.pk, input.kind]);
+      const insert = prebuilt(
+        backend,
+        'enrollments:insert',
+        (p) =>
+          'insert into enrollments (device_pk, kind, parent_enrollment_id, status, dev_info, context, enrolled_at, ' +
+          `last_seen_at, last_report_at, report_digest, ended_at) values (${p()}, ${p()}, ${p()}, 'active', ${p()}, ` +
+          `${p()}, ${p()}, null, null, null, null) returning *`,
+      );
+      const params = [
+        device.pk,
+        input.kind,
+        input.parentEnrollmentId ?? null,
+        toJson(input.devInfo),
+        toJson(input.context),
+        now,
+      ];
       try {
-        const row = await db
-          .insertInto('enrollments')
-          .values({
-            device_pk: device.pk,
-            kind: input.kind,
-            parent_enrollment_id: input.parentEnrollmentId ?? null,
-            status: 'active',
-            dev_info: toJson(input.devInfo),
-            context: toJson(input.context),
-            enrolled_at: now,
-            last_seen_at: null,
-            last_report_at: null,
-            report_digest: null,
-            ended_at: null,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        const row = (await run<Selectable<EnrollmentsTable>>(db, insert, params)).rows[0];
+        if (!row) throw new Error('unreachable: an insert with returning gave no row');
         return toEnrollment({ ...row, device_id: device.deviceId });
       } catch (err) {
         translate(err, `enrollment of ${input.deviceId}`);
@@ -153,12 +168,16 @@ export class SqlDevices implements DeviceStore {
     return row && toEnrollment(row);
   }
 
+  /** Prebuilt (prebuilt.ts): asked on every enrollment, and on every linked-enrollment reconcile. */
   async findActiveEnrollment(deviceId: string, kind: EnrollmentKind): Promise<Enrollment | undefined> {
-    const row = await this.#enrollments()
-      .where('d.device_id', '=', deviceId)
-      .where('e.kind', '=', kind)
-      .where('e.status', '=', 'active')
-      .executeTakeFirst();
+    const text = prebuilt(
+      this.ctx.backend,
+      'enrollments:find-active',
+      (p) =>
+        `select ${ENROLLMENT_COLUMNS} from enrollments e inner join devices d on d.id = e.device_pk ` +
+        `where d.device_id = ${p()} and e.kind = ${p()} and e.status = 'active'`,
+    );
+    const row = (await run<EnrollmentRow>(this.ctx.db, text, [deviceId, kind])).rows[0];
     return row && toEnrollment(row);
   }
 
