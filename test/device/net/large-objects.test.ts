@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   AlertCode,
   type AlertCommand,
@@ -10,9 +10,9 @@ import {
   type SyncMLCommand,
   targetItem,
 } from '../../../src/protocol/syncml/index.ts';
-import { type Harness, harness } from '../support.ts';
-import { type Exchange, type Peer, reply, startPeer } from './peer.ts';
-import { rig } from './session-support.ts';
+import type { Harness } from '../support.ts';
+import { type Exchange, reply } from './peer.ts';
+import { peerHarness, rig } from './session-support.ts';
 import { ownShape, shape } from './shape.ts';
 
 const CSP_VERSIONS = './Device/Vendor/MSFT/DeviceManageability/Capabilities/CSPVersions';
@@ -30,24 +30,15 @@ function chunk(cmdId: string, locUri: string, data: string, more: boolean, size?
 }
 
 describe('OMA-DM session: MaxMsgSize and large objects', () => {
-  let h: Harness;
-  let peer: Peer | undefined;
-  beforeEach(async () => {
-    h = await harness();
-  });
-  afterEach(async () => {
-    await peer?.close();
-    peer = undefined;
-    await h.cleanup();
-  });
+  const net = peerHarness();
 
   it('Results larger than MaxMsgSize: the Get’s Status goes first, then the 1223 abort of the 2048-byte capture', async () => {
-    peer = await startPeer((x, i) =>
+    const peer = await net.start((x, i) =>
       i === 0
         ? reply(x, [{ kind: 'Get', cmdId: '5', items: [targetItem(CSP_VERSIONS)] }], { maxMsgSize: 2048 })
         : reply(x, []),
     );
-    const r = await rig(h, peer);
+    const r = await rig(net.h, peer);
     const result = await r.run();
     r.close();
     assert.equal(result.end, 'client-abort');
@@ -68,14 +59,14 @@ describe('OMA-DM session: MaxMsgSize and large objects', () => {
       cmdId: String(i + 2),
       items: [targetItem('./DevDetail/Ext/Microsoft/OSPlatform')],
     }));
-    peer = await startPeer((x, i) => {
+    const peer = await net.start((x, i) => {
       if (i === 0) return reply(x, gets, { maxMsgSize: 1600 });
       if (!x.message.final) {
         return reply(x, [{ kind: 'Alert', cmdId: '2', code: AlertCode.NEXT_MESSAGE, items: [] }], { final: false });
       }
       return reply(x, []);
     });
-    const r = await rig(h, peer);
+    const r = await rig(net.h, peer);
     const result = await r.run();
     r.close();
     assert.equal(result.end, 'completed', result.error?.message);
@@ -99,7 +90,7 @@ describe('OMA-DM session: MaxMsgSize and large objects', () => {
   });
 
   it('with large objects on, an oversized Result goes up in MoreData chunks with Size on the first', async () => {
-    peer = await startPeer((x, i) => {
+    const peer = await net.start((x, i) => {
       if (i === 0)
         return reply(x, [{ kind: 'Get', cmdId: '5', items: [targetItem(CSP_VERSIONS)] }], { maxMsgSize: 1024 });
       const results = x.message.commands.find((c): c is ResultsCommand => c.kind === 'Results');
@@ -125,7 +116,7 @@ describe('OMA-DM session: MaxMsgSize and large objects', () => {
       }
       return reply(x, []);
     });
-    const r = await rig(h, peer);
+    const r = await rig(net.h, peer);
     const result = await r.run({ largeObjects: 'chunk' });
     r.close();
     assert.equal(result.end, 'completed', result.error?.message);
@@ -139,19 +130,27 @@ describe('OMA-DM session: MaxMsgSize and large objects', () => {
     assert.equal(chunks[0]?.meta?.size, Buffer.byteLength(whole));
     assert.ok(chunks.slice(1).every((c) => c.meta?.size === undefined));
     assert.equal(chunks[0]?.meta?.format, 'xml');
-    assert.equal(whole, h.device.getNode(CSP_VERSIONS));
+    assert.equal(whole, net.h.device.getNode(CSP_VERSIONS));
     for (const x of peer.seen.slice(1)) assert.ok(Buffer.byteLength(x.xml) <= 1024);
   });
 
   it('a large object from the server is answered 213 per chunk, reassembled and applied under the last CmdID', async () => {
     const value = `https://help.example.test/${'x'.repeat(300)}&more<>`;
     const parts = [value.slice(0, 100), value.slice(100, 250), value.slice(250)];
-    peer = await startPeer((x, i) => {
+    const peer = await net.start((x, i) => {
       if (i < 3) {
         const more = i < 2;
         return reply(
           x,
-          [chunk(String(10 + i), HELP(h), parts[i] as string, more, i === 0 ? Buffer.byteLength(value) : undefined)],
+          [
+            chunk(
+              String(10 + i),
+              HELP(net.h),
+              parts[i] as string,
+              more,
+              i === 0 ? Buffer.byteLength(value) : undefined,
+            ),
+          ],
           {
             final: !more,
           },
@@ -159,7 +158,7 @@ describe('OMA-DM session: MaxMsgSize and large objects', () => {
       }
       return reply(x, []);
     });
-    const r = await rig(h, peer);
+    const r = await rig(net.h, peer);
     const result = await r.run();
     r.close();
     assert.equal(result.end, 'completed', result.error?.message);
@@ -176,18 +175,18 @@ describe('OMA-DM session: MaxMsgSize and large objects', () => {
       statuses(peer.seen[3]).map((s) => [s.cmdRef, s.code]),
       [['12', 200]],
     );
-    assert.equal(h.device.getNode(HELP(h)), value);
+    assert.equal(net.h.device.getNode(HELP(net.h)), value);
   });
 
   it('a reassembled object of the wrong size is refused with 424; one cut short by another command gets 1225', async () => {
-    peer = await startPeer((x, i) => {
-      if (i === 0) return reply(x, [chunk('10', HELP(h), 'abc', true, 99)], { final: false });
-      if (i === 1) return reply(x, [chunk('11', HELP(h), 'def', false)]);
-      if (i === 2) return reply(x, [chunk('12', HELP(h), 'ghi', true, 6)], { final: false });
+    const peer = await net.start((x, i) => {
+      if (i === 0) return reply(x, [chunk('10', HELP(net.h), 'abc', true, 99)], { final: false });
+      if (i === 1) return reply(x, [chunk('11', HELP(net.h), 'def', false)]);
+      if (i === 2) return reply(x, [chunk('12', HELP(net.h), 'ghi', true, 6)], { final: false });
       if (i === 3) return reply(x, [{ kind: 'Get', cmdId: '13', items: [targetItem('./DevInfo/Lang')] }]);
       return reply(x, []);
     });
-    const r = await rig(h, peer);
+    const r = await rig(net.h, peer);
     const result = await r.run();
     r.close();
     assert.equal(result.end, 'completed', result.error?.message);
@@ -195,7 +194,7 @@ describe('OMA-DM session: MaxMsgSize and large objects', () => {
       statuses(peer.seen[2]).map((s) => [s.cmdRef, s.code]),
       [['11', 424]],
     );
-    assert.equal(h.device.getNode(HELP(h)), undefined);
+    assert.equal(net.h.device.getNode(HELP(net.h)), undefined);
     const cut = peer.seen[4]?.message.commands.map((c) => (c.kind === 'Alert' ? `Alert ${c.code}` : c.kind));
     assert.deepEqual(cut, ['Status', 'Alert 1225', 'Status', 'Results']);
   });

@@ -1,10 +1,11 @@
+import { afterEach, beforeEach } from 'node:test';
 import type { EnrollmentRecord } from '../../../src/device/enroll/record.ts';
 import { CorrelationVector } from '../../../src/device/net/headers.ts';
 import type { RetryPolicy } from '../../../src/device/net/retry.ts';
 import { HttpTransport } from '../../../src/device/net/transport.ts';
 import { runSession, type SessionContext, type SessionOptions } from '../../../src/device/omadm/session.ts';
-import type { Harness } from '../support.ts';
-import type { Peer } from './peer.ts';
+import { type Harness, harness } from '../support.ts';
+import { type Answer, type Exchange, type Peer, startPeer } from './peer.ts';
 
 export const NONCE0 = Buffer.from('initial-nonce-16').toString('base64');
 export const FAST_RETRY: RetryPolicy = {
@@ -66,5 +67,37 @@ export async function rig(h: Harness, peer: Peer, over: Partial<SessionContext> 
     sleeps,
     run: (opts) => runSession(ctx, opts),
     close: () => transport.close(),
+  };
+}
+
+export interface PeerHarness {
+  /** This test's harness. */
+  readonly h: Harness;
+  /** Starts this test's scripted server; it is closed after the test. */
+  start(script: (x: Exchange, index: number) => Answer | Promise<Answer>): Promise<Peer>;
+}
+
+/** For the enclosing describe: a fresh harness before each test; after it, the peer closed and the harness cleaned up. */
+export function peerHarness(): PeerHarness {
+  let h: Harness | undefined;
+  let peer: Peer | undefined;
+  beforeEach(async () => {
+    h = await harness();
+  });
+  afterEach(async () => {
+    await peer?.close();
+    peer = undefined;
+    await h?.cleanup();
+    h = undefined;
+  });
+  return {
+    get h() {
+      if (!h) throw new Error('peerHarness: used outside a test');
+      return h;
+    },
+    async start(script) {
+      peer = await startPeer(script);
+      return peer;
+    },
   };
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { USER_UNENROLLMENT } from '../../../src/device/omadm/message.ts';
 import {
   AlertCode,
@@ -9,9 +9,8 @@ import {
   type StatusCommand,
   targetItem,
 } from '../../../src/protocol/syncml/index.ts';
-import { type Harness, harness } from '../support.ts';
-import { type Answer, type Exchange, type Peer, reply, startPeer } from './peer.ts';
-import { rig } from './session-support.ts';
+import { type Answer, type Exchange, reply } from './peer.ts';
+import { peerHarness, rig } from './session-support.ts';
 import { capture, ownShape, SHARED_MISSING, shape } from './shape.ts';
 
 const CHAL = Buffer.from('server-nonce-001').toString('base64');
@@ -27,19 +26,10 @@ function challengeThen(then: (x: Exchange, i: number) => Answer) {
 }
 
 describe('OMA-DM session: messages as native Windows writes them', () => {
-  let h: Harness;
-  let peer: Peer | undefined;
-  beforeEach(async () => {
-    h = await harness();
-  });
-  afterEach(async () => {
-    await peer?.close();
-    peer = undefined;
-    await h.cleanup();
-  });
+  const net = peerHarness();
 
   it('package 1, the challenge retry and a multi-Item Get have the structure of the 26200 captures', async () => {
-    peer = await startPeer(
+    const peer = await net.start(
       challengeThen((x, i) =>
         i === 1
           ? reply(x, [
@@ -49,13 +39,13 @@ describe('OMA-DM session: messages as native Windows writes them', () => {
                 './DevDetail/LrgObj',
                 './DevDetail/URI/MaxSegLen',
                 './Device/Vendor/MSFT/DeviceManageability/Capabilities/CSPVersions',
-                `./Device/Vendor/MSFT/DMClient/Provider/${h.windc.providerId}/Push/ChannelURI`,
+                `./Device/Vendor/MSFT/DMClient/Provider/${net.h.windc.providerId}/Push/ChannelURI`,
               ),
             ])
           : reply(x, []),
       ),
     );
-    const r = await rig(h, peer);
+    const r = await rig(net.h, peer);
     const result = await r.run();
     r.close();
     assert.equal(result.end, 'completed', result.error?.message);
@@ -67,8 +57,10 @@ describe('OMA-DM session: messages as native Windows writes them', () => {
   });
 
   it('the Cred is the MD5 digest over the challenge nonce, LocName the APPSRV name, on every later message', async () => {
-    peer = await startPeer(challengeThen((x, i) => (i === 1 ? reply(x, [get('2', './DevInfo/Man')]) : reply(x, []))));
-    const r = await rig(h, peer);
+    const peer = await net.start(
+      challengeThen((x, i) => (i === 1 ? reply(x, [get('2', './DevInfo/Man')]) : reply(x, []))),
+    );
+    const r = await rig(net.h, peer);
     await r.run();
     r.close();
     const [first, second, third] = peer.seen.map((x) => x.message.header);
@@ -81,8 +73,8 @@ describe('OMA-DM session: messages as native Windows writes them', () => {
   });
 
   it('a second refusal ends the session as an authentication failure', async () => {
-    peer = await startPeer((x) => reply(x, [], { hdrCode: 401, chalNonce: CHAL }));
-    const r = await rig(h, peer);
+    const peer = await net.start((x) => reply(x, [], { hdrCode: 401, chalNonce: CHAL }));
+    const r = await rig(net.h, peer);
     const result = await r.run();
     r.close();
     assert.equal(result.end, 'failed');
@@ -91,10 +83,10 @@ describe('OMA-DM session: messages as native Windows writes them', () => {
   });
 
   it('sends the captured headers, the query Windows adds, and EntDMID as Client-Request-Id once set', async () => {
-    peer = await startPeer((x) => reply(x, []));
-    const r = await rig(h, peer);
+    const peer = await net.start((x) => reply(x, []));
+    const r = await rig(net.h, peer);
     await r.run();
-    h.device.setNode(`./Device/Vendor/MSFT/DMClient/Provider/${h.windc.providerId}/EntDMID`, 'ent-42');
+    net.h.device.setNode(`./Device/Vendor/MSFT/DMClient/Provider/${net.h.windc.providerId}/EntDMID`, 'ent-42');
     await r.run();
     r.close();
     const [a, b] = peer.seen;
@@ -118,10 +110,10 @@ describe('OMA-DM session: messages as native Windows writes them', () => {
   });
 
   it('a server message without Final is answered with Alert 1222 and no Final', async () => {
-    peer = await startPeer((x, i) =>
+    const peer = await net.start((x, i) =>
       i === 0 ? reply(x, [get('2', './DevInfo/Lang')], { final: false }) : reply(x, [], { final: true }),
     );
-    const r = await rig(h, peer);
+    const r = await rig(net.h, peer);
     const result = await r.run();
     r.close();
     assert.equal(result.end, 'completed');
@@ -133,8 +125,10 @@ describe('OMA-DM session: messages as native Windows writes them', () => {
   });
 
   it('the server’s Alert 1223 ends the session without a reply', async () => {
-    peer = await startPeer((x) => reply(x, [{ kind: 'Alert', cmdId: '2', code: AlertCode.SESSION_ABORT, items: [] }]));
-    const r = await rig(h, peer);
+    const peer = await net.start((x) =>
+      reply(x, [{ kind: 'Alert', cmdId: '2', code: AlertCode.SESSION_ABORT, items: [] }]),
+    );
+    const r = await rig(net.h, peer);
     const result = await r.run();
     r.close();
     assert.equal(result.end, 'server-abort');
@@ -142,22 +136,22 @@ describe('OMA-DM session: messages as native Windows writes them', () => {
   });
 
   it('an empty 200 body ends the session, as Windows accepted from a PoC server', async () => {
-    peer = await startPeer(() => ({ status: 200 }));
-    const r = await rig(h, peer);
+    const peer = await net.start(() => ({ status: 200 }));
+    const r = await rig(net.h, peer);
     assert.equal((await r.run()).end, 'completed');
     r.close();
   });
 
   it('user unenrollment: package 1 with the 1226 alert has the structure of the 26200 capture', async () => {
-    peer = await startPeer((x) => reply(x, []));
-    const r = await rig(h, peer);
+    const peer = await net.start((x) => reply(x, []));
+    const r = await rig(net.h, peer);
     await r.run({ genericAlerts: [USER_UNENROLLMENT] });
     r.close();
     assert.equal(shape(peer.seen[0]?.xml ?? ''), ownShape('unenroll-1226'));
   });
 
   it('Status and Results of separate Gets alternate, as in the capability probes', async () => {
-    peer = await startPeer((x, i) =>
+    const peer = await net.start((x, i) =>
       i === 0
         ? reply(x, [
             get('5', './DevDetail/SwV'),
@@ -165,7 +159,7 @@ describe('OMA-DM session: messages as native Windows writes them', () => {
           ])
         : reply(x, []),
     );
-    const r = await rig(h, peer);
+    const r = await rig(net.h, peer);
     await r.run();
     r.close();
     const kinds = peer.seen[1]?.message.commands.map((c) => c.kind);

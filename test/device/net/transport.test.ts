@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parseRetryAfter } from '../../../src/device/net/retry.ts';
 import { buildSyncML } from '../../../src/protocol/syncml/index.ts';
-import { type Harness, harness } from '../support.ts';
-import { type Peer, reply, startPeer } from './peer.ts';
-import { rig } from './session-support.ts';
+import { reply } from './peer.ts';
+import { peerHarness, rig } from './session-support.ts';
 
 describe('Retry-After', () => {
   it('reads delay-seconds and HTTP-dates, a past date as 0, garbage as absent', () => {
@@ -19,20 +18,11 @@ describe('Retry-After', () => {
 });
 
 describe('OMA-DM transport: throttling, faults and connections', () => {
-  let h: Harness;
-  let peer: Peer | undefined;
-  beforeEach(async () => {
-    h = await harness();
-  });
-  afterEach(async () => {
-    await peer?.close();
-    peer = undefined;
-    await h.cleanup();
-  });
+  const net = peerHarness();
 
   it('a 429 with Retry-After is waited out and the same message sent again', async () => {
-    peer = await startPeer((x, i) => (i === 0 ? { status: 429, headers: { 'Retry-After': '7' } } : reply(x, [])));
-    const r = await rig(h, peer);
+    const peer = await net.start((x, i) => (i === 0 ? { status: 429, headers: { 'Retry-After': '7' } } : reply(x, [])));
+    const r = await rig(net.h, peer);
     const result = await r.run();
     r.close();
     assert.equal(result.end, 'completed');
@@ -41,8 +31,8 @@ describe('OMA-DM transport: throttling, faults and connections', () => {
   });
 
   it('a Retry-After beyond the policy ends the attempt instead of waiting', async () => {
-    peer = await startPeer(() => ({ status: 503, headers: { 'Retry-After': '86400' } }));
-    const r = await rig(h, peer);
+    const peer = await net.start(() => ({ status: 503, headers: { 'Retry-After': '86400' } }));
+    const r = await rig(net.h, peer);
     const result = await r.run();
     r.close();
     assert.equal(result.end, 'failed');
@@ -51,9 +41,9 @@ describe('OMA-DM transport: throttling, faults and connections', () => {
   });
 
   it('a dropped response makes the client resend the same MsgID, which the server then sees twice', async () => {
-    peer = await startPeer((x) => reply(x, []));
-    h.device.configureFaults({ network: { dropResponseRate: 1 }, seed: 3 });
-    const r = await rig(h, peer);
+    const peer = await net.start((x) => reply(x, []));
+    net.h.device.configureFaults({ network: { dropResponseRate: 1 }, seed: 3 });
+    const r = await rig(net.h, peer);
     const result = await r.run();
     r.close();
     assert.equal(result.end, 'failed', 'every response is lost, so the retries run out');
@@ -63,9 +53,9 @@ describe('OMA-DM transport: throttling, faults and connections', () => {
   });
 
   it('a dropped request never reaches the server; the retry does', async () => {
-    peer = await startPeer((x) => reply(x, []));
-    h.device.configureFaults({ network: { dropRequestRate: 0.5 }, seed: 7 });
-    const r = await rig(h, peer);
+    const peer = await net.start((x) => reply(x, []));
+    net.h.device.configureFaults({ network: { dropRequestRate: 0.5 }, seed: 7 });
+    const r = await rig(net.h, peer);
     let sent = 0;
     for (let i = 0; i < 6; i++) {
       const result = await r.run();
@@ -78,9 +68,9 @@ describe('OMA-DM transport: throttling, faults and connections', () => {
   });
 
   it('a duplicate send delivers the message twice and the client takes the second answer', async () => {
-    peer = await startPeer((x) => reply(x, []));
-    h.device.configureFaults({ network: { duplicateSendRate: 1 } });
-    const r = await rig(h, peer);
+    const peer = await net.start((x) => reply(x, []));
+    net.h.device.configureFaults({ network: { duplicateSendRate: 1 } });
+    const r = await rig(net.h, peer);
     const result = await r.run();
     r.close();
     assert.equal(result.end, 'completed');
@@ -89,19 +79,19 @@ describe('OMA-DM transport: throttling, faults and connections', () => {
   });
 
   it('an answer in chunked encoding and one closing the connection are read; the next request reconnects', async () => {
-    peer = await startPeer((x, i) => {
+    const peer = await net.start((x, i) => {
       const xml = buildSyncML(reply(x, []));
       return i % 2 === 0 ? { status: 200, body: xml, chunked: true } : { status: 200, body: xml, close: true };
     });
-    const r = await rig(h, peer);
+    const r = await rig(net.h, peer);
     for (let i = 0; i < 4; i++) assert.equal((await r.run()).end, 'completed');
     r.close();
     assert.equal(r.transport.connectionsOpened, 2, 'a new connection after each one the server closed');
   });
 
   it('sessions of one device reuse one keep-alive TLS connection', async () => {
-    peer = await startPeer((x) => reply(x, []));
-    const r = await rig(h, peer);
+    const peer = await net.start((x) => reply(x, []));
+    const r = await rig(net.h, peer);
     for (let i = 0; i < 5; i++) await r.run();
     r.close();
     assert.equal(r.transport.connectionsOpened, 1);
