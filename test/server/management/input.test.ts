@@ -1,29 +1,10 @@
 /** What a device gets for bad input, and for arriving when the server is at its limits; the debug ring. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { ContainedCommand, SyncMLMessage } from '../../../src/protocol/syncml/index.ts';
-import { type CommandTemplate, queueCommand } from '../../../src/server/management/payload.ts';
+import { queueCommand } from '../../../src/server/management/payload.ts';
 import { debugRingOf } from '../../../src/server/management/routes.ts';
-import { package1, reply, status } from './messages.ts';
-import {
-  type Client,
-  client,
-  enrollDevice,
-  statuses,
-  type TestDevice,
-  type TestServer,
-  testServer,
-} from './support.ts';
-
-const replace = (uri: string, data: string): CommandTemplate => ({
-  kind: 'Replace',
-  items: [{ target: { locUri: uri }, meta: { format: 'chr' }, data }],
-});
-const sent = (m: SyncMLMessage | undefined) =>
-  (m?.commands ?? []).filter(
-    (c): c is ContainedCommand => c.kind !== 'Status' && c.kind !== 'Alert' && c.kind !== 'Results',
-  );
-const acks = (m: SyncMLMessage) => sent(m).map((c) => status(Number(m.header.msgId), c.cmdId, c.kind, 200));
+import { acks, package1, reply } from './messages.ts';
+import { client, enrollDevice, enrolledClient, replace, statuses, type TestServer, testServer } from './support.ts';
 
 describe('management input and limits', () => {
   let t: TestServer;
@@ -33,10 +14,7 @@ describe('management input and limits', () => {
   after(() => t?.close());
   const store = () => t.server.context.store;
 
-  async function device(): Promise<{ d: TestDevice; c: Client }> {
-    const d = await enrollDevice(t);
-    return { d, c: client(t, d) };
-  }
+  const device = () => enrolledClient(t);
 
   it('keeps the last raw exchanges in the opt-in debug ring, and only those', async () => {
     const { d, c } = await device();

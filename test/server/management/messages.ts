@@ -8,6 +8,7 @@ import {
   AlertType,
   alert,
   buildSyncML,
+  type ContainedCommand,
   type Cred,
   type Item,
   type Meta,
@@ -17,6 +18,7 @@ import {
   SYNCML_12,
   type SyncHdr,
   type SyncMLCommand,
+  type SyncMLMessage,
   sourceItem,
   statusForHeader,
   typedAlert,
@@ -112,6 +114,14 @@ export function status(msgRef: number, cmdRef: string, cmd: string, code: number
 export function results(msgRef: number, cmdRef: string, items: Item[]): ResultsCommand {
   return { kind: 'Results', cmdId: '0', msgRef: String(msgRef), cmdRef, items };
 }
+
+/** What the server sent for the device to act on: every command but Status, Alert and Results. */
+export const sent = (m: SyncMLMessage | undefined) =>
+  (m?.commands ?? []).filter(
+    (c): c is ContainedCommand => c.kind !== 'Status' && c.kind !== 'Alert' && c.kind !== 'Results',
+  );
+/** Status 200 for each command, as the device's next message would carry. */
+export const acks = (m: SyncMLMessage) => sent(m).map((c) => status(Number(m.header.msgId), c.cmdId, c.kind, 200));
 
 /**
  * A later client message: Status for the server's SyncHdr, then `commands`, CmdIDs renumbered from 2 (the

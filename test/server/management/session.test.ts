@@ -7,33 +7,12 @@ import {
   alert,
   type ContainedCommand,
   type StatusCommand,
-  type SyncMLMessage,
   typedAlert,
 } from '../../../src/protocol/syncml/index.ts';
 import { managementHooks } from '../../../src/server/management/hooks.ts';
 import { type CommandTemplate, queueCommand } from '../../../src/server/management/payload.ts';
-import { message, package1, reply, results, status } from './messages.ts';
-import {
-  type Client,
-  client,
-  enrollDevice,
-  kinds,
-  statuses,
-  type TestDevice,
-  type TestServer,
-  testServer,
-} from './support.ts';
-
-const replace = (uri: string, data: string): CommandTemplate => ({
-  kind: 'Replace',
-  items: [{ target: { locUri: uri }, meta: { format: 'chr' }, data }],
-});
-const sent = (m: SyncMLMessage | undefined) =>
-  (m?.commands ?? []).filter(
-    (c): c is ContainedCommand => c.kind !== 'Status' && c.kind !== 'Alert' && c.kind !== 'Results',
-  );
-/** Status 200 for each command, as the device's next message would carry. */
-const acks = (m: SyncMLMessage) => sent(m).map((c) => status(Number(m.header.msgId), c.cmdId, c.kind, 200));
+import { acks, message, package1, reply, results, sent, status } from './messages.ts';
+import { enrolledClient, kinds, replace, statuses, type TestDevice, type TestServer, testServer } from './support.ts';
 
 describe('the OMA-DM session engine', () => {
   let t: TestServer;
@@ -43,10 +22,7 @@ describe('the OMA-DM session engine', () => {
   after(() => t?.close());
   const store = () => t.server.context.store;
 
-  async function device(): Promise<{ d: TestDevice; c: Client }> {
-    const d = await enrollDevice(t);
-    return { d, c: client(t, d) };
-  }
+  const device = () => enrolledClient(t);
   async function queue(d: TestDevice, ...commands: CommandTemplate[]): Promise<string[]> {
     const ids: string[] = [];
     for (const command of commands) {

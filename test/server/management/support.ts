@@ -20,6 +20,7 @@ import {
 } from '../../../src/protocol/syncml/index.ts';
 import { resolveServerConfig } from '../../../src/server/config.ts';
 import { managementHooks } from '../../../src/server/management/hooks.ts';
+import type { CommandTemplate } from '../../../src/server/management/payload.ts';
 import { type RunningServer, startServer } from '../../../src/server/server.ts';
 import type { Enrollment } from '../../../src/store/index.ts';
 
@@ -145,6 +146,12 @@ export async function enrollDevice(
   };
 }
 
+/** A Replace of a `chr` value, to queue for a device. */
+export const replace = (uri: string, data: string): CommandTemplate => ({
+  kind: 'Replace',
+  items: [{ target: { locUri: uri }, meta: { format: 'chr' }, data }],
+});
+
 export interface Reply {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -194,6 +201,12 @@ export function client(t: TestServer, identity?: { certPem: string; keyPem: stri
     },
     close: () => agent.destroy(),
   };
+}
+
+/** A newly enrolled device and a client presenting its certificate. */
+export async function enrolledClient(t: TestServer): Promise<{ d: TestDevice; c: Client }> {
+  const d = await enrollDevice(t);
+  return { d, c: client(t, d) };
 }
 
 /** The capture with the fixtures' placeholder DeviceID (and Cred, when given) replaced by the test device's. */
