@@ -7,24 +7,7 @@ import {
   diffDocuments,
   type ReportedEntry,
 } from '../../../src/server/declared/diff.ts';
-
-const ID = '27FEA311-68B9-4320-9FC4-296F6FDFAFE2';
-const desired = (over: Partial<DesiredEntry> = {}): DesiredEntry => ({
-  id: ID,
-  checksum: 'V2',
-  scope: 'Device',
-  host: 'Complete',
-  abandoned: false,
-  ...over,
-});
-const reported = (state: number | null, over: Partial<ReportedEntry> = {}): ReportedEntry => ({
-  id: ID,
-  checksum: 'V2',
-  resultChecksum: 'R1',
-  state,
-  abandoned: false,
-  ...over,
-});
+import { desired, ID, reported } from './entries.ts';
 
 /** The action kinds, in order, as a compact string for the table. */
 const kinds = (actions: Action[]): string =>

@@ -1,26 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DC_STATES } from '../../../src/protocol/declared/index.ts';
-import type { DesiredEntry, ReportedEntry } from '../../../src/server/declared/diff.ts';
 import { deriveStatus, type StatusInput } from '../../../src/server/declared/status.ts';
+import { desired, reported } from './entries.ts';
 
-const ID = '27FEA311-68B9-4320-9FC4-296F6FDFAFE2';
-const desired = (over: Partial<DesiredEntry> = {}): DesiredEntry => ({
-  id: ID,
-  checksum: 'V2',
-  scope: 'Device',
-  host: 'Complete',
-  abandoned: false,
-  ...over,
-});
-const reported = (state: number | null, over: Partial<ReportedEntry> = {}): ReportedEntry => ({
-  id: ID,
-  checksum: 'V2',
-  resultChecksum: 'R1',
-  state,
-  abandoned: false,
-  ...over,
-});
 const previous = (over: Partial<NonNullable<StatusInput['previous']>> = {}): NonNullable<StatusInput['previous']> => ({
   status: 'compliant',
   detail: null,
