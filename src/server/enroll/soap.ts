@@ -5,11 +5,8 @@ import { type EnrollmentFault, fault, toFault } from './faults.ts';
 
 export const SOAP_CONTENT_TYPE = 'application/soap+xml; charset=utf-8';
 
-/**
- * SOAP 1.2's HTTP binding (part 2 §7.5.2.2) answers an env:Receiver fault, which every MS-MDE2 fault is, with
- * 500; WCF servers such as Intune's do the same and Windows reads the fault from that body.
- */
-const FAULT_STATUS = 500;
+// 200, not SOAP 1.2's 500: Fleet answers real Windows this way (research/fleet.md); nothing shows Windows reads a 500's body.
+const FAULT_STATUS = 200;
 
 export interface SoapCall {
   env: SoapEnvelope;
