@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import type { ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 export const CLIENT_OPTIONS = {
   server: { type: 'string' },
@@ -212,6 +212,47 @@ export async function runCommand(name: string, usage: string, fn: () => Promise<
     }
     throw e;
   }
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Values<O extends Options> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; allowPositionals: true }>
+>['values'];
+
+/** What an admin subcommand gets: its options, the command word and the words after it, and a client. */
+export interface Invocation<O extends Options> {
+  values: Values<O>;
+  command: string;
+  args: string[];
+  client: ApiClient;
+}
+
+/**
+ * `windc <name> <command> [args] [options]` against the admin API: parses `argv`, prints `usage` for --help (exit 0)
+ * or a missing command (exit 2), makes the client, and runs `fn` under runCommand's error handling.
+ */
+export function runApiCommand<O extends Options>(
+  name: string,
+  usage: string,
+  options: O,
+  argv: string[],
+  fn: (invocation: Invocation<O>) => Promise<number>,
+): Promise<number> {
+  return runCommand(name, usage, async () => {
+    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true });
+    const [command, ...args] = positionals;
+    const { help } = values as { help?: boolean };
+    if (help || !command) {
+      console.log(usage);
+      return help ? 0 : 2;
+    }
+    return fn({ values, command, args, client: ApiClient.from(values as ClientValues) });
+  });
+}
+
+/** The text of `file`, or of standard input for `-`. */
+export function readFileOrStdin(file: string): string {
+  return file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
 }
 
 export class UsageError extends Error {

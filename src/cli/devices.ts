@@ -1,11 +1,9 @@
-import { parseArgs } from 'node:util';
 import {
-  ApiClient,
   CLIENT_OPTIONS,
   CLIENT_USAGE,
   need,
   print,
-  runCommand,
+  runApiCommand,
   short,
   table,
   UsageError,
@@ -65,14 +63,7 @@ function resultLines(r: DocRow['result']): string[] {
 }
 
 export function run(argv: string[]): Promise<number> {
-  return runCommand('devices', USAGE, async () => {
-    const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
-    const [command, ...args] = positionals;
-    if (values.help || !command) {
-      console.log(USAGE);
-      return values.help ? 0 : 2;
-    }
-    const client = ApiClient.from(values);
+  return runApiCommand('devices', USAGE, OPTIONS, argv, async ({ values, command, args, client }) => {
     switch (command) {
       case 'list': {
         type Row = {

@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import {
-  ApiClient,
   CLIENT_OPTIONS,
   CLIENT_USAGE,
   need,
   print,
-  runCommand,
+  readFileOrStdin,
+  runApiCommand,
   short,
   table,
   UsageError,
@@ -69,7 +67,7 @@ function countsText(c: Record<string, number> | null | undefined): string {
 
 function readInput(file: string | undefined, values: { name?: string; description?: string; scope?: string }) {
   if (!file) throw new UsageError('--file is required');
-  const text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+  const text = readFileOrStdin(file);
   let body: Record<string, unknown>;
   if (text.trimStart().startsWith('<')) body = { xml: text };
   else {
@@ -86,14 +84,7 @@ function readInput(file: string | undefined, values: { name?: string; descriptio
 }
 
 export function run(argv: string[]): Promise<number> {
-  return runCommand('documents', USAGE, async () => {
-    const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
-    const [command, ...args] = positionals;
-    if (values.help || !command) {
-      console.log(USAGE);
-      return values.help ? 0 : 2;
-    }
-    const client = ApiClient.from(values);
+  return runApiCommand('documents', USAGE, OPTIONS, argv, async ({ values, command, args, client }) => {
     const written = (r: { changed: boolean; document?: Doc; note?: string }) =>
       print(values.json, r, () =>
         [

@@ -1,6 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { ApiClient, CLIENT_OPTIONS, CLIENT_USAGE, need, print, runCommand, table, UsageError } from './api-client.ts';
+import {
+  CLIENT_OPTIONS,
+  CLIENT_USAGE,
+  need,
+  print,
+  readFileOrStdin,
+  runApiCommand,
+  table,
+  UsageError,
+} from './api-client.ts';
 
 const USAGE = `usage: windc groups <command> [options]
 
@@ -59,14 +66,7 @@ type Group = {
 };
 
 export function run(argv: string[]): Promise<number> {
-  return runCommand('groups', USAGE, async () => {
-    const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
-    const [command, ...args] = positionals;
-    if (values.help || !command) {
-      console.log(USAGE);
-      return values.help ? 0 : 2;
-    }
-    const client = ApiClient.from(values);
+  return runApiCommand('groups', USAGE, OPTIONS, argv, async ({ values, command, args, client }) => {
     const done = (r: { changed: boolean; notes?: string[]; note?: string; evaluated?: number }) =>
       print(values.json, r, () =>
         [
@@ -135,7 +135,7 @@ export function run(argv: string[]): Promise<number> {
           return 0;
         }
         if (!values.file) throw new UsageError('give --file RULE.json or --clear');
-        const text = values.file === '-' ? readFileSync(0, 'utf8') : readFileSync(values.file, 'utf8');
+        const text = readFileOrStdin(values.file);
         done(await client.call('PUT', `/groups/${e(name)}/rules`, JSON.parse(text)));
         return 0;
       }

@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { ApiClient, CLIENT_OPTIONS, CLIENT_USAGE, need, print, runCommand, table, UsageError } from './api-client.ts';
+import { CLIENT_OPTIONS, CLIENT_USAGE, need, print, runApiCommand, table, UsageError } from './api-client.ts';
 
 const USAGE = `usage: windc sets <command> [options]
 
@@ -29,14 +28,7 @@ type SetView = { name: string; description: string | null; documents: string[]; 
 const e = encodeURIComponent;
 
 export function run(argv: string[]): Promise<number> {
-  return runCommand('sets', USAGE, async () => {
-    const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
-    const [command, ...args] = positionals;
-    if (values.help || !command) {
-      console.log(USAGE);
-      return values.help ? 0 : 2;
-    }
-    const client = ApiClient.from(values);
+  return runApiCommand('sets', USAGE, OPTIONS, argv, async ({ values, command, args, client }) => {
     const done = (r: { changed: boolean }) => print(values.json, r, () => (r.changed ? 'changed' : 'unchanged'));
     const render = (sets: SetView[]) =>
       table(
