@@ -7,6 +7,7 @@
 import type { DesiredDocument, EnrollmentSnapshot, ReplyTarget, StatusRow } from '../declared.ts';
 import type { ReportedDocument } from '../reports.ts';
 import { type Ctx, chunks, fromJson, toJson } from './context.ts';
+import type { DeclaredStatusTable } from './declared-schema.ts';
 import { list, prebuilt, rows, run } from './prebuilt.ts';
 
 interface DesiredRow {
@@ -33,22 +34,8 @@ interface ReportedRow {
   fetched_result_checksum: string | null;
 }
 
-interface StatusDbRow {
-  enrollment_id: number;
-  document_id: string;
-  status: StatusRow['status'];
-  detail: string | null;
-  desired_checksum: string | null;
-  compliant_checksum: string | null;
-  compliant_result_checksum: string | null;
-  rejected_checksum: string | null;
-  rejected_code: number | null;
-  sent_checksum: string | null;
-  sent_command_uuid: string | null;
-  sent_at: number | null;
-  since: number;
-  updated_at: number;
-}
+/** A declared_status row as the database returns it. */
+type StatusDbRow = DeclaredStatusTable;
 
 const STATUS_COLUMNS = [
   'enrollment_id',

@@ -12,31 +12,9 @@ import {
 } from '../declared.ts';
 import { type Page, pageLimit } from '../types.ts';
 import { type Ctx, chunks } from './context.ts';
-import { putStatus } from './declared-hot.ts';
-import {
-  type DeclaredLinksTable,
-  type DeclaredSettingsAppliedTable,
-  type DeclaredStatusTable,
-  declaredDb,
-} from './declared-schema.ts';
+import { putStatus, toStatusRow } from './declared-hot.ts';
+import { type DeclaredLinksTable, type DeclaredSettingsAppliedTable, declaredDb } from './declared-schema.ts';
 import { prebuilt, run } from './prebuilt.ts';
-
-const toStatus = (r: Selectable<DeclaredStatusTable>): StatusRow => ({
-  enrollmentId: r.enrollment_id,
-  documentId: r.document_id,
-  status: r.status,
-  detail: r.detail,
-  desiredChecksum: r.desired_checksum,
-  compliantChecksum: r.compliant_checksum,
-  compliantResultChecksum: r.compliant_result_checksum,
-  rejectedChecksum: r.rejected_checksum,
-  rejectedCode: r.rejected_code,
-  sentChecksum: r.sent_checksum,
-  sentCommandUuid: r.sent_command_uuid,
-  sentAt: r.sent_at,
-  since: r.since,
-  updatedAt: r.updated_at,
-});
 
 export function emptyCounts(): StatusCounts {
   return Object.fromEntries(DECLARED_STATUSES.map((s) => [s, 0])) as StatusCounts;
@@ -52,7 +30,7 @@ export class SqlDeclaredStatus implements DeclaredStatusStore {
       .where('enrollment_id', '=', enrollmentId)
       .orderBy('document_id')
       .execute();
-    return rows.map(toStatus);
+    return rows.map(toStatusRow);
   }
 
   put(rows: readonly StatusRow[]): Promise<void> {
@@ -75,7 +53,7 @@ export class SqlDeclaredStatus implements DeclaredStatusStore {
       .orderBy('s.enrollment_id')
       .limit(pageLimit(filter))
       .execute();
-    return rows.map(toStatus);
+    return rows.map(toStatusRow);
   }
 
   async countsForDocument(documentId: string): Promise<StatusCounts> {
