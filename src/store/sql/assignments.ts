@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, Selectable } from 'kysely';
+import type { ExpressionBuilder, QueryCreator, Selectable } from 'kysely';
 import type { AssignmentStore, AssignmentTarget, NamedCollection, Reach } from '../assignments.ts';
 import type { DocumentSummary, PutResult } from '../documents.ts';
 import { type Page, pageLimit } from '../types.ts';
@@ -33,6 +33,19 @@ export function setReachesDevice(eb: ExpressionBuilder<Schema, 'doc_sets'>, devi
         .where('m.device_pk', '=', devicePk),
     ),
   ]);
+}
+
+/** `… in (…)` the ids of the documents in every set reaching the device. */
+export function documentsReachingDevice(db: QueryCreator<Schema>, devicePk: number) {
+  return db
+    .selectFrom('doc_set_members')
+    .select('document_id')
+    .where('set_name', 'in', (eb2) =>
+      eb2
+        .selectFrom('doc_sets')
+        .select('name')
+        .where((eb3) => setReachesDevice(eb3, devicePk)),
+    );
 }
 
 export class SqlAssignments implements AssignmentStore {
@@ -261,17 +274,7 @@ export class SqlAssignments implements AssignmentStore {
     const rows = await this.ctx.db
       .selectFrom('declared_documents')
       .select(SUMMARY_COLUMNS)
-      .where('id', 'in', (eb) =>
-        eb
-          .selectFrom('doc_set_members')
-          .select('document_id')
-          .where('set_name', 'in', (eb2) =>
-            eb2
-              .selectFrom('doc_sets')
-              .select('name')
-              .where((eb3) => setReachesDevice(eb3, devicePk)),
-          ),
-      )
+      .where('id', 'in', documentsReachingDevice(this.ctx.db, devicePk))
       .orderBy('id')
       .execute();
     return rows.map(toSummary);

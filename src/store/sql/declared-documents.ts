@@ -2,9 +2,10 @@ import type { Selectable } from 'kysely';
 import type { DeclaredDocumentsExtra, DesiredDocument, DocumentMeta, DocumentTombstone } from '../declared.ts';
 import type { PutResult } from '../documents.ts';
 import { StoreError } from '../errors.ts';
-import { setReachesDevice } from './assignments.ts';
+import { documentsReachingDevice } from './assignments.ts';
 import { atomic, type Ctx } from './context.ts';
 import { type DeclaredDocumentMetaTable, type DeclaredTombstonesTable, declaredDb } from './declared-schema.ts';
+import { toSummary } from './documents.ts';
 
 const toMeta = (r: Selectable<DeclaredDocumentMetaTable>): DocumentMeta => ({
   documentId: r.document_id,
@@ -123,28 +124,9 @@ export class SqlDeclaredDocuments implements DeclaredDocumentsExtra {
         'd.updated_at',
         'm.abandoned',
       ])
-      .where('d.id', 'in', (eb) =>
-        eb
-          .selectFrom('doc_set_members')
-          .select('document_id')
-          .where('set_name', 'in', (eb2) =>
-            eb2
-              .selectFrom('doc_sets')
-              .select('name')
-              .where((eb3) => setReachesDevice(eb3, devicePk)),
-          ),
-      )
+      .where('d.id', 'in', documentsReachingDevice(this.ctx.db, devicePk))
       .orderBy('d.id')
       .execute();
-    return rows.map((r) => ({
-      id: r.id,
-      checksum: r.checksum,
-      revision: r.revision,
-      scenario: r.scenario,
-      scope: r.scope,
-      createdAt: r.created_at,
-      updatedAt: r.updated_at,
-      abandoned: r.abandoned === 1,
-    }));
+    return rows.map((r) => ({ ...toSummary(r), abandoned: r.abandoned === 1 }));
   }
 }
