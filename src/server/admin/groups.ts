@@ -13,9 +13,9 @@ import {
   arr,
   bool,
   changed,
-  deviceParam,
+  describedBody,
   int,
-  NAME,
+  nameAndDeviceParam,
   nameParam,
   nullable,
   obj,
@@ -161,7 +161,7 @@ export function groupRoutes(app: FastifyInstance, { ctx, deps }: AdminContext): 
         summary: 'Create a group, or change its description',
         tags: TAGS,
         params: nameParam,
-        body: obj({ description: nullable(str(undefined, { maxLength: 2000 })) }),
+        body: describedBody,
         response: { 200: changed() },
       },
     },
@@ -194,20 +194,13 @@ export function groupRoutes(app: FastifyInstance, { ctx, deps }: AdminContext): 
     },
   );
 
-  const memberParams = obj(
-    {
-      name: str(undefined, { pattern: NAME }),
-      deviceId: (deviceParam.properties as Record<string, Record<string, unknown>>).deviceId!,
-    },
-    ['name', 'deviceId'],
-  );
   app.put(
     '/groups/:name/members/:deviceId',
     {
       schema: {
         summary: 'Add a device by hand (it stays whatever the rules say)',
         tags: TAGS,
-        params: memberParams,
+        params: nameAndDeviceParam,
         response: { 200: changed() },
       },
     },
@@ -228,7 +221,7 @@ export function groupRoutes(app: FastifyInstance, { ctx, deps }: AdminContext): 
       schema: {
         summary: 'Remove a device (a rule that matches it adds it back)',
         tags: TAGS,
-        params: memberParams,
+        params: nameAndDeviceParam,
         response: { 200: changed({ note: str() }) },
       },
     },

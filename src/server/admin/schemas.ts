@@ -39,6 +39,17 @@ export const deviceParam = obj({ deviceId: str('The DeviceID the device enrolled
   'deviceId',
 ]);
 
+/** `:name/:deviceId`: a set or group, and one device. */
+export const nameAndDeviceParam = obj(
+  {
+    name: str(undefined, { pattern: NAME }),
+    deviceId: (deviceParam.properties as Record<string, Record<string, unknown>>).deviceId!,
+  },
+  ['name', 'deviceId'],
+);
+/** The body that creates a set or group, or changes its description. */
+export const describedBody = obj({ description: nullable(str(undefined, { maxLength: 2000 })) });
+
 export const pageQuery = (extra: Record<string, Schema> = {}): Schema =>
   obj({
     limit: int('Page size (default 100, at most 1000)', { minimum: 1, maximum: 1000 }),

@@ -10,9 +10,10 @@ import { type AdminContext, actor } from './plugin.ts';
 import {
   arr,
   changed,
-  deviceParam,
+  describedBody,
   documentIdParam,
   NAME,
+  nameAndDeviceParam,
   nameParam,
   nullable,
   obj,
@@ -96,7 +97,7 @@ export function setRoutes(app: FastifyInstance, { ctx }: AdminContext): void {
         summary: 'Create a set, or change its description',
         tags: TAGS,
         params: nameParam,
-        body: obj({ description: nullable(str(undefined, { maxLength: 2000 })) }),
+        body: describedBody,
         response: { 200: changed({ set }) },
       },
     },
@@ -191,16 +192,16 @@ export function setRoutes(app: FastifyInstance, { ctx }: AdminContext): void {
     },
   );
 
-  const toDevice = obj(
-    {
-      name: str(undefined, { pattern: NAME }),
-      deviceId: (deviceParam.properties as Record<string, Record<string, unknown>>).deviceId!,
-    },
-    ['name', 'deviceId'],
-  );
   app.put(
     '/sets/:name/devices/:deviceId',
-    { schema: { summary: 'Assign a set to one device', tags: TAGS, params: toDevice, response: { 200: changed() } } },
+    {
+      schema: {
+        summary: 'Assign a set to one device',
+        tags: TAGS,
+        params: nameAndDeviceParam,
+        response: { 200: changed() },
+      },
+    },
     async (req) => {
       const { name, deviceId } = req.params as { name: string; deviceId: string };
       const ok = await store.assignments.assign(name, { devicePk: await devicePk(store, deviceId) });
@@ -211,7 +212,12 @@ export function setRoutes(app: FastifyInstance, { ctx }: AdminContext): void {
   app.delete(
     '/sets/:name/devices/:deviceId',
     {
-      schema: { summary: 'Unassign a set from one device', tags: TAGS, params: toDevice, response: { 200: changed() } },
+      schema: {
+        summary: 'Unassign a set from one device',
+        tags: TAGS,
+        params: nameAndDeviceParam,
+        response: { 200: changed() },
+      },
     },
     async (req) => {
       const { name, deviceId } = req.params as { name: string; deviceId: string };

@@ -15,9 +15,11 @@ import type {
   RecordRepliesResult,
   Reply,
 } from '../queue.ts';
+import type { Backend } from '../store.ts';
 import { pageLimit } from '../types.ts';
 import { affected, atomic, type Ctx, chunks, fromJson, translate } from './context.ts';
 import { anyEligible, dequeue, recordReplies, redeliver, validateDequeue } from './delivery.ts';
+import { prebuilt, rows, run } from './prebuilt.ts';
 import type { CommandQueueTable, Schema } from './schema.ts';
 
 export const toCommand = (r: Selectable<CommandQueueTable>): QueuedCommand => ({
@@ -46,6 +48,44 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Must match the predicate of the `command_queue_dedupe` index word for word, or PostgreSQL cannot infer it. */
 const OPEN_WITH_KEY = sql<SqlBool>`state = 'queued' and dedupe_key is not null`;
+
+const ENQUEUE_COLUMNS = [
+  'command_uuid',
+  'enrollment_id',
+  'payload',
+  'cmd_span',
+  'loc_uri',
+  'origin',
+  'dedupe_key',
+  'state',
+  'status',
+  'item_statuses',
+  'results',
+  'created_at',
+  'last_delivered_at',
+  'last_session_seq',
+  'finished_at',
+] as const;
+
+/**
+ * An enqueue for one device (the session engine and the reconciler queue per message) or a few runs as prebuilt
+ * text (see prebuilt.ts); a fan-out to many goes through the builder, so its one-off shapes stay out of the cache.
+ */
+const PREBUILT_ROWS = 8;
+
+function enqueueText(backend: Backend, rowCount: number, dedupe: boolean): string {
+  return prebuilt(
+    backend,
+    `queue:enqueue:${rowCount}:${dedupe}`,
+    (p) =>
+      `insert into command_queue (${ENQUEUE_COLUMNS.join(', ')}) values ${rows(p, rowCount, ENQUEUE_COLUMNS.length)}` +
+      // The conflict target must name the partial index's predicate word for word (see OPEN_WITH_KEY).
+      (dedupe
+        ? " on conflict (enrollment_id, dedupe_key) where state = 'queued' and dedupe_key is not null do nothing"
+        : '') +
+      ' returning id, enrollment_id',
+  );
+}
 
 export class SqlQueue implements CommandQueue {
   constructor(private readonly ctx: Ctx) {}
@@ -80,18 +120,28 @@ export class SqlQueue implements CommandQueue {
       finished_at: null,
     }));
     const parts = chunks(rows, 14);
+    const dedupe = input.dedupeKey !== undefined;
     const insertAll = async (db: Kysely<Schema>) => {
       const queued: EnqueueResult['queued'] = [];
       try {
         for (const part of parts) {
-          const inserted = await db
-            .insertInto('command_queue')
-            .values(part)
-            .$if(input.dedupeKey !== undefined, (q) =>
-              q.onConflict((oc) => oc.columns(['enrollment_id', 'dedupe_key']).where(OPEN_WITH_KEY).doNothing()),
-            )
-            .returning(['id', 'enrollment_id'])
-            .execute();
+          const inserted =
+            part.length <= PREBUILT_ROWS
+              ? (
+                  await run<{ id: number; enrollment_id: number }>(
+                    db,
+                    enqueueText(this.ctx.backend, part.length, dedupe),
+                    part.flatMap((r) => ENQUEUE_COLUMNS.map((c) => r[c])),
+                  )
+                ).rows
+              : await db
+                  .insertInto('command_queue')
+                  .values(part)
+                  .$if(dedupe, (q) =>
+                    q.onConflict((oc) => oc.columns(['enrollment_id', 'dedupe_key']).where(OPEN_WITH_KEY).doNothing()),
+                  )
+                  .returning(['id', 'enrollment_id'])
+                  .execute();
           for (const r of inserted) queued.push({ enrollmentId: r.enrollment_id, id: r.id });
         }
       } catch (err) {
@@ -125,7 +175,8 @@ export class SqlQueue implements CommandQueue {
   }
 
   async get(id: number): Promise<QueuedCommand | undefined> {
-    const row = await this.ctx.db.selectFrom('command_queue').selectAll().where('id', '=', id).executeTakeFirst();
+    const text = prebuilt(this.ctx.backend, 'queue:get', (p) => `select * from command_queue where id = ${p()}`);
+    const row = (await run<Selectable<CommandQueueTable>>(this.ctx.db, text, [id])).rows[0];
     return row && toCommand(row);
   }
 

@@ -3,6 +3,7 @@ import type { CheckIn, CheckInOutcome, ReportedDocument, ReportStore, Transition
 import { type Page, pageLimit } from '../types.ts';
 import { checkIn } from './checkin.ts';
 import { affected, type Ctx, fromJson, toJson } from './context.ts';
+import { prebuilt, run } from './prebuilt.ts';
 import type { ReportedDocumentsTable, ReportTransitionsTable } from './schema.ts';
 
 type ReportedRow = Selectable<ReportedDocumentsTable> & { last_report_at: number | null };
@@ -46,13 +47,22 @@ export class SqlReports implements ReportStore {
     resultChecksum: string | null;
     result: unknown;
   }): Promise<boolean> {
-    const r = await this.ctx.db
-      .updateTable('reported_documents')
-      .set({ result: toJson(input.result), result_at: this.ctx.now(), fetched_result_checksum: input.resultChecksum })
-      .where('enrollment_id', '=', input.enrollmentId)
-      .where('document_id', '=', input.documentId)
-      .executeTakeFirst();
-    return affected(r) > 0;
+    // Prebuilt (see prebuilt.ts): written in the session that hands a device's result over.
+    const text = prebuilt(
+      this.ctx.backend,
+      'reported:result',
+      (p) =>
+        `update reported_documents set result = ${p()}, result_at = ${p()}, fetched_result_checksum = ${p()}
+         where enrollment_id = ${p()} and document_id = ${p()}`,
+    );
+    const r = await run(this.ctx.db, text, [
+      toJson(input.result),
+      this.ctx.now(),
+      input.resultChecksum,
+      input.enrollmentId,
+      input.documentId,
+    ]);
+    return (r.numAffectedRows ?? 0n) > 0n;
   }
 
   async setAbandoned(enrollmentId: number, documentId: string, abandoned: boolean): Promise<boolean> {

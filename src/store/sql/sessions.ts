@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { StoreError } from '../errors.ts';
 import type { Delivery } from '../queue.ts';
 import type { ArrivalOutcome, MessageArrival, SessionState, SessionStore } from '../sessions.ts';
-import { affected, atomic, type Ctx, fromJson, toJson, translate } from './context.ts';
+import { atomic, type Ctx, fromJson, toJson, translate } from './context.ts';
 import { prebuilt, run } from './prebuilt.ts';
 import type { DmSessionsTable, Schema } from './schema.ts';
 
@@ -32,25 +32,22 @@ export class SqlSessions implements SessionStore {
     return (await run<Selectable<DmSessionsTable>>(db, text, [enrollmentId])).rows[0];
   }
 
-  /** The row is created lazily with seq 0 ("no session yet"), racing creators resolved by the primary key. */
-  async #ensureRow(db: Kysely<Schema>, enrollmentId: number): Promise<void> {
+  /**
+   * The row is created lazily with seq 0 ("no session yet"), racing creators resolved by the primary key. Returns
+   * the row when this call created it; on a conflict (another creator won) nothing, and the caller reads it.
+   */
+  async #ensureRow(db: Kysely<Schema>, enrollmentId: number): Promise<Selectable<DmSessionsTable> | undefined> {
     const now = this.ctx.now();
+    const text = prebuilt(
+      this.ctx.backend,
+      'sessions:ensure',
+      (p) =>
+        `insert into dm_sessions (enrollment_id, seq, session_id, last_msg_id, authenticated, nonce, data, started_at,
+         updated_at) values (${p()}, 0, '', 0, 0, null, null, ${p()}, ${p()})
+         on conflict (enrollment_id) do nothing returning *`,
+    );
     try {
-      await db
-        .insertInto('dm_sessions')
-        .values({
-          enrollment_id: enrollmentId,
-          seq: 0,
-          session_id: '',
-          last_msg_id: 0,
-          authenticated: 0,
-          nonce: null,
-          data: null,
-          started_at: now,
-          updated_at: now,
-        })
-        .onConflict((oc) => oc.column('enrollment_id').doNothing())
-        .execute();
+      return (await run<Selectable<DmSessionsTable>>(db, text, [enrollmentId, now, now])).rows[0];
     } catch (err) {
       translate(err, `session state of enrollment ${enrollmentId}`);
     }
@@ -61,11 +58,11 @@ export class SqlSessions implements SessionStore {
       throw new StoreError('INVALID', `MsgID must be a positive integer, got ${input.msgId}`);
     }
     return atomic(this.ctx, async (db) => {
-      let row = await this.#lockRow(db, input.enrollmentId);
-      if (!row) {
-        await this.#ensureRow(db, input.enrollmentId);
-        row = (await this.#lockRow(db, input.enrollmentId))!;
-      }
+      // A row this statement inserted is locked by the insert itself; one a racing creator inserted is read.
+      const row =
+        (await this.#lockRow(db, input.enrollmentId)) ??
+        (await this.#ensureRow(db, input.enrollmentId)) ??
+        (await this.#lockRow(db, input.enrollmentId))!;
       const now = this.ctx.now();
       const isNew = row.seq === 0 || row.session_id !== input.sessionId || input.msgId === 1 || input.opens === true;
       if (!isNew && input.msgId <= row.last_msg_id) {
@@ -105,57 +102,74 @@ export class SqlSessions implements SessionStore {
   }
 
   async get(enrollmentId: number): Promise<SessionState | undefined> {
-    const row = await this.ctx.db
-      .selectFrom('dm_sessions')
-      .selectAll()
-      .where('enrollment_id', '=', enrollmentId)
-      .executeTakeFirst();
+    const text = prebuilt(
+      this.ctx.backend,
+      'sessions:get',
+      (p) => `select * from dm_sessions where enrollment_id = ${p()}`,
+    );
+    const row = (await run<Selectable<DmSessionsTable>>(this.ctx.db, text, [enrollmentId])).rows[0];
     return row && toSession(row);
   }
 
   async setAuthenticated(enrollmentId: number, seq: number): Promise<boolean> {
-    const r = await this.ctx.db
-      .updateTable('dm_sessions')
-      .set({ authenticated: 1, updated_at: this.ctx.now() })
-      .where('enrollment_id', '=', enrollmentId)
-      .where('seq', '=', seq)
-      .executeTakeFirst();
-    return affected(r) > 0;
+    const text = prebuilt(
+      this.ctx.backend,
+      'sessions:authenticated',
+      (p) =>
+        `update dm_sessions set authenticated = 1, updated_at = ${p()} where enrollment_id = ${p()} and seq = ${p()}`,
+    );
+    const r = await run(this.ctx.db, text, [this.ctx.now(), enrollmentId, seq]);
+    return (r.numAffectedRows ?? 0n) > 0n;
   }
 
-  setNonce(enrollmentId: number, nonce: string): Promise<void> {
-    return atomic(this.ctx, async (db) => {
-      await this.#ensureRow(db, enrollmentId);
-      await db
-        .updateTable('dm_sessions')
-        .set({ nonce, updated_at: this.ctx.now() })
-        .where('enrollment_id', '=', enrollmentId)
-        .execute();
-    });
+  /** One upsert: creates the row ("no session yet") when there is none, atomic by itself. */
+  async setNonce(enrollmentId: number, nonce: string): Promise<void> {
+    const now = this.ctx.now();
+    const text = prebuilt(
+      this.ctx.backend,
+      'sessions:nonce',
+      (p) =>
+        `insert into dm_sessions (enrollment_id, seq, session_id, last_msg_id, authenticated, nonce, data, started_at,
+         updated_at) values (${p()}, 0, '', 0, 0, ${p()}, null, ${p()}, ${p()})
+         on conflict (enrollment_id) do update set nonce = excluded.nonce, updated_at = excluded.updated_at`,
+    );
+    try {
+      await run(this.ctx.db, text, [enrollmentId, nonce, now, now]);
+    } catch (err) {
+      translate(err, `session state of enrollment ${enrollmentId}`);
+    }
   }
 
+  /** Prebuilt: written by most management messages. */
   async saveData(enrollmentId: number, seq: number, data: unknown): Promise<boolean> {
-    const r = await this.ctx.db
-      .updateTable('dm_sessions')
-      .set({ data: toJson(data), updated_at: this.ctx.now() })
-      .where('enrollment_id', '=', enrollmentId)
-      .where('seq', '=', seq)
-      .executeTakeFirst();
-    return affected(r) > 0;
+    const text = prebuilt(
+      this.ctx.backend,
+      'sessions:data',
+      (p) => `update dm_sessions set data = ${p()}, updated_at = ${p()} where enrollment_id = ${p()} and seq = ${p()}`,
+    );
+    const r = await run(this.ctx.db, text, [toJson(data), this.ctx.now(), enrollmentId, seq]);
+    return (r.numAffectedRows ?? 0n) > 0n;
   }
 
+  /** Prebuilt: read by every message that answers delivered commands. */
   async outstanding(enrollmentId: number, seq: number): Promise<Delivery[]> {
-    const rows = await this.ctx.db
-      .selectFrom('command_deliveries as d')
-      .innerJoin('command_queue as q', 'q.id', 'd.queue_id')
-      .select(['d.queue_id', 'q.command_uuid', 'd.session_seq', 'd.msg_id', 'd.delivered_at'])
-      .where('d.enrollment_id', '=', enrollmentId)
-      .where('d.session_seq', '=', seq)
-      .where('q.state', '=', 'queued')
-      .orderBy('d.msg_id')
-      .orderBy('d.queue_id')
-      .execute();
-    return rows.map((r) => ({
+    const text = prebuilt(
+      this.ctx.backend,
+      'sessions:outstanding',
+      (p) =>
+        `select d.queue_id, q.command_uuid, d.session_seq, d.msg_id, d.delivered_at from command_deliveries d
+         join command_queue q on q.id = d.queue_id
+         where d.enrollment_id = ${p()} and d.session_seq = ${p()} and q.state = 'queued'
+         order by d.msg_id, d.queue_id`,
+    );
+    const rows = await run<{
+      queue_id: number;
+      command_uuid: string;
+      session_seq: number;
+      msg_id: number;
+      delivered_at: number;
+    }>(this.ctx.db, text, [enrollmentId, seq]);
+    return rows.rows.map((r) => ({
       queueId: r.queue_id,
       commandUuid: r.command_uuid,
       sessionSeq: r.session_seq,

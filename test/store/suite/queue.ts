@@ -277,6 +277,29 @@ export function queueSuite(h: StoreHarness): void {
       assert.equal(third.queued.length, 1);
     });
 
+    it('dedupes a fan-out to many enrollments the same way as one to a few', async () => {
+      const many = [];
+      for (let i = 0; i < 12; i++) many.push(await enrolled(store));
+      const ids = many.map((e) => e.id);
+      await store.queue.enqueue({ enrollmentIds: [ids[3]!, ids[9]!], payload: 'doc r1', dedupeKey: 'doc:fan' });
+      const r = await store.queue.enqueue({ enrollmentIds: ids, payload: 'doc r1', dedupeKey: 'doc:fan' });
+      assert.deepEqual(r.skipped, [ids[3], ids[9]]);
+      assert.deepEqual(
+        r.queued.map((q) => q.enrollmentId),
+        ids.filter((_, i) => i !== 3 && i !== 9),
+      );
+      assert.deepEqual(
+        r.queued.map((q) => q.id),
+        [...r.queued.map((q) => q.id)].sort((x, y) => x - y),
+        'in id order',
+      );
+      const row = await store.queue.get(r.queued[0]!.id);
+      assert.deepEqual(
+        [row?.payload, row?.dedupeKey, row?.state, row?.commandUuid],
+        ['doc r1', 'doc:fan', 'queued', r.commandUuid],
+      );
+    });
+
     it('cancels open rows, and still records a device that executed one', async () => {
       const { e, seq } = await device();
       const one = await store.queue.enqueue({ enrollmentIds: [e.id], payload: 1 });

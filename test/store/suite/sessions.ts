@@ -95,6 +95,8 @@ export function sessionsSuite(h: StoreHarness): void {
 
     it('rejects session state for an unknown enrollment', async () => {
       await rejectsWith(store.sessions.arrive({ enrollmentId: 9_999_999, sessionId: '1', msgId: 1 }), 'NOT_FOUND');
+      await rejectsWith(store.sessions.setNonce(9_999_999, 'bm9uY2U='), 'NOT_FOUND');
+      assert.equal(await store.sessions.get(9_999_999), undefined);
     });
   });
 }
