@@ -96,12 +96,14 @@ export class SqlCertificates implements CertificateStore {
     return row && toCert(row);
   }
 
+  /** Prebuilt (prebuilt.ts): on every Certificate-policy enrollment and every renewal. */
   async findByThumbprint(thumbprint: string): Promise<IssuedCertificate | undefined> {
-    const row = await this.ctx.db
-      .selectFrom('certificates')
-      .selectAll()
-      .where('thumbprint', '=', hex(thumbprint))
-      .executeTakeFirst();
+    const text = prebuilt(
+      this.ctx.backend,
+      'certificates:by-thumbprint',
+      (p) => `select * from certificates where thumbprint = ${p()}`,
+    );
+    const row = (await run<Selectable<CertificatesTable>>(this.ctx.db, text, [hex(thumbprint)])).rows[0];
     return row && toCert(row);
   }
 

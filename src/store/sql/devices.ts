@@ -163,8 +163,15 @@ export class SqlDevices implements DeviceStore {
       ]);
   }
 
+  /** Prebuilt (prebuilt.ts): on every linked enrollment signed by a windc certificate, and every renewal. */
   async getEnrollment(id: number): Promise<Enrollment | undefined> {
-    const row = await this.#enrollments().where('e.id', '=', id).executeTakeFirst();
+    const text = prebuilt(
+      this.ctx.backend,
+      'enrollments:by-id',
+      (p) =>
+        `select ${ENROLLMENT_COLUMNS} from enrollments e inner join devices d on d.id = e.device_pk where e.id = ${p()}`,
+    );
+    const row = (await run<EnrollmentRow>(this.ctx.db, text, [id])).rows[0];
     return row && toEnrollment(row);
   }
 
