@@ -264,6 +264,20 @@ export interface ReplyTarget {
   locUri: string | null;
 }
 
+/**
+ * The reconciler's "nothing to do" marks: an enrollment is quiet while the generation its last complete run saw
+ * is still current. Writes to anything that shapes desired state move the generation (or, for one device's own
+ * sets, groups and link, drop that device's marks) in the same transaction, so a quiet enrollment's poll can
+ * skip the reconciler without missing a change.
+ */
+export interface QuietStore {
+  /** The current generation: read it before what a run reads, and mark with it after. */
+  generation(): Promise<number>;
+  mark(enrollmentId: number, generation: number): Promise<void>;
+  clear(enrollmentId: number): Promise<void>;
+  isQuiet(enrollmentId: number): Promise<boolean>;
+}
+
 export interface DeclaredStore {
   /** Desired documents of the device, the enrollment's reported rows and its ledger, in three cheap reads. */
   snapshot(enrollmentId: number, devicePk: number): Promise<EnrollmentSnapshot>;
@@ -277,4 +291,5 @@ export interface DeclaredStore {
   readonly events: DeclaredEventStore;
   readonly server: ServerSettingsStore;
   readonly collections: CollectionLookup;
+  readonly quiet: QuietStore;
 }

@@ -82,6 +82,11 @@ export interface ReportStore {
    * stored rows; only rows that differ are written, and only state changes append a transition.
    */
   checkIn(input: CheckIn): Promise<CheckInOutcome>;
+  /**
+   * A complete report that equals what is stored: records last-seen (and DevInfo) in one statement and returns
+   * true. Otherwise writes nothing and returns false, leaving the report to `checkIn` where it can be acted on.
+   */
+  touchIfUnchanged(input: CheckIn): Promise<boolean>;
   /** Stores the parsed result document fetched for a reported document. False if the row does not exist. */
   recordResult(input: {
     enrollmentId: number;

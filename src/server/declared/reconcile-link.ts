@@ -63,14 +63,15 @@ export async function queueLink(
   return r.queued.length > 0 ? { ...row, commandUuid: r.commandUuid } : row;
 }
 
+/** `settled`: the link needs nothing more until something changes (an admin's request, the WinDC side). */
 export async function reconcileLink(
   deps: DeclaredDeps,
   enrollment: Enrollment,
   mayRead = true,
-): Promise<{ lastEventId: number }> {
+): Promise<{ lastEventId: number; settled: boolean }> {
   const { store } = deps;
   const row = await store.declared.links.get(enrollment.id);
-  if (row?.state === 'linked' || row?.state === 'unenrolled') return { lastEventId: 0 };
+  if (row?.state === 'linked' || row?.state === 'unenrolled') return { lastEventId: 0, settled: true };
   const linked = await store.devices.findActiveEnrollment(enrollment.deviceId, 'linked');
   const autoLink = row ? true : await autoLinkEnabled(store);
   const plan = planLink(enrollment.id, {
@@ -81,7 +82,10 @@ export async function reconcileLink(
     now: deps.now(),
     mayRead,
   });
-  if (!plan.row || (plan.row === row && !plan.command)) return { lastEventId: 0 };
+  // No row and none planned: auto-linking is off and nobody asked. A row left as it is waits on time (the next
+  // status read), so it is not settled.
+  if (!plan.row) return { lastEventId: 0, settled: true };
+  if (plan.row === row && !plan.command) return { lastEventId: 0, settled: false };
   let lastEventId = 0;
   await store.transaction(async (tx) => {
     let next = plan.row as LinkRow;
@@ -89,7 +93,7 @@ export async function reconcileLink(
     await tx.declared.links.put(next);
     lastEventId = await publish(tx, linkEvent(enrollment, row, next));
   });
-  return { lastEventId };
+  return { lastEventId, settled: plan.row.state === 'linked' || plan.row.state === 'unenrolled' };
 }
 
 /**

@@ -41,6 +41,9 @@ export async function reconcileEnrollment(
   const enrollment = typeof target === 'number' ? await deps.store.devices.getEnrollment(target) : target;
   if (enrollment?.status !== 'active') return { queued: 0, events: 0 };
   const first = options.firstMessage ?? true;
+  // Read before anything the run reads: a change committed meanwhile then leaves the mark stale, never wrong.
+  const generation = await deps.store.declared.quiet.generation();
+  let settled = true;
   const replies = await repliesByCommand(deps.store, options.matched);
   let lastEventId = await handleOtherReplies(
     deps,
@@ -67,8 +70,15 @@ export async function reconcileEnrollment(
       lastEventId = Math.max(lastEventId, settings.lastEventId);
     }
   } else {
-    lastEventId = Math.max(lastEventId, (await reconcileLink(deps, enrollment, first)).lastEventId);
+    const link = await reconcileLink(deps, enrollment, first);
+    lastEventId = Math.max(lastEventId, link.lastEventId);
+    settled = link.settled;
   }
+  // Once-per-session work (rules, settings, the link's confirmation) ran only on a first message, so only a
+  // first message's run can vouch for the whole enrollment. Commands it queued keep the device's polls on the
+  // full path by themselves until they are answered.
+  if (first && settled) await deps.store.declared.quiet.mark(enrollment.id, generation);
+  else if (!settled) await deps.store.declared.quiet.clear(enrollment.id);
   announce(lastEventId);
   return { queued, events };
 }

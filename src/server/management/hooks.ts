@@ -5,7 +5,7 @@
  * up per request, so a feature may add its hook whenever it registers.
  */
 import type { DeclaredConfigurationsSummary } from '../../protocol/declared/index.ts';
-import type { CheckInOutcome, Enrollment, RecordRepliesResult, StoreTx } from '../../store/index.ts';
+import type { CheckInOutcome, Enrollment, RecordRepliesResult, Store, StoreTx } from '../../store/index.ts';
 import type { ServerContext } from '../context.ts';
 
 export interface CheckInEvent {
@@ -21,7 +21,20 @@ export interface CheckInEvent {
   devInfo: Readonly<Record<string, string>> | null;
 }
 
-export type BeforeDequeueHook = (event: CheckInEvent) => Promise<void>;
+export interface QuietQuery {
+  /** Not a transaction: the poll that asks has taken none. */
+  store: Store;
+  enrollment: Enrollment;
+}
+
+/**
+ * `quiet`, when a hook has one, says that a poll bringing nothing new (no replies, the same report and DevInfo
+ * as stored, nothing queued) would make the hook do nothing. Only when every hook says so can a poll take the
+ * engine's fast path, one statement and no transaction; a hook without it sees every message.
+ */
+export type BeforeDequeueHook = ((event: CheckInEvent) => Promise<void>) & {
+  quiet?: (query: QuietQuery) => Promise<boolean>;
+};
 
 export interface ManagementHooks {
   beforeDequeue: BeforeDequeueHook[];

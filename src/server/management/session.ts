@@ -56,8 +56,7 @@ export async function handleMessage(deps: SessionDeps, auth: Authenticated, pars
   const msgId = Number(request.header.msgId);
   const enrollment = auth.enrollment;
   const opens = opensSession(request);
-  const quick =
-    opens && auth.queued === false && deps.hooks.beforeDequeue.length === 0 ? await poll(deps, auth, parse) : undefined;
+  const quick = opens && auth.queued === false ? await poll(deps, auth, parse) : undefined;
   if (quick) return quick;
   return deps.store.transaction(async (tx) => {
     const arrival = await tx.sessions.arrive({
@@ -139,7 +138,8 @@ export async function handleMessage(deps: SessionDeps, auth: Authenticated, pars
  * The poll every device makes when windc has nothing for it: package 1 answered with Statuses and Final. The
  * session ends in this one reply, so it needs no session row (nothing is delivered, nothing is owed, and a
  * repeated MsgID 1 opens a session anyway); the report is the only write, one statement, atomic by itself.
- * Anything else (a digest to record, replies, an abort, commands queued) takes the transaction.
+ * Anything else (a digest to record, replies, an abort, commands queued, a hook that is not quiet, a report or
+ * DevInfo the hooks have not seen) takes the transaction.
  */
 async function poll(deps: SessionDeps, auth: Authenticated, parse: TolerantParse): Promise<Outcome | undefined> {
   if (auth.digest) return undefined;
@@ -155,7 +155,26 @@ async function poll(deps: SessionDeps, auth: Authenticated, parse: TolerantParse
   const plan = decide(received, { outstanding: 0 });
   if (plan.kind !== 'deliver') return undefined;
   const devInfo = received.devInfo ? { devInfo: received.devInfo } : undefined;
-  if (received.report) {
+  const hooks = deps.hooks.beforeDequeue;
+  if (hooks.length > 0) {
+    // The hooks act on what changed: new DevInfo (receive sets it only then) or a new report goes the whole
+    // way, in a transaction.
+    if (received.devInfo) return undefined;
+    for (const hook of hooks) {
+      if (!hook.quiet || !(await hook.quiet({ store: deps.store, enrollment }))) return undefined;
+    }
+    if (received.report) {
+      const unchanged = await deps.store.reports.touchIfUnchanged({
+        enrollmentId: enrollment.id,
+        ...devInfo,
+        documents: received.report.documents,
+        complete: true,
+      });
+      if (!unchanged) return undefined;
+    } else {
+      await deps.store.devices.touchEnrollment(enrollment.id, devInfo);
+    }
+  } else if (received.report) {
     await deps.store.reports.checkIn({
       enrollmentId: enrollment.id,
       ...devInfo,

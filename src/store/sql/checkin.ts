@@ -206,6 +206,17 @@ async function write(db: Kysely<Schema>, backend: Backend, enrollmentId: number,
   }
 }
 
+function relaxedCtx(base: Ctx): Ctx {
+  return base.db.isTransaction || !base.relaxed ? base : { ...base, db: base.relaxed };
+}
+
+export async function touchIfUnchanged(base: Ctx, input: CheckIn): Promise<boolean> {
+  if (input.complete === false) return false;
+  const ctx = relaxedCtx(base);
+  const reported = new Map<string, DocumentReport>(input.documents.map((d) => [d.documentId, d]));
+  return touch(ctx.db, ctx.backend, input, ctx.now(), null, stateDigest(reported.values()));
+}
+
 /**
  * The check-in's statements are prebuilt text (see prebuilt.ts): this path runs once per device session and,
  * through the builder, compiling cost more than executing.
@@ -214,7 +225,7 @@ export async function checkIn(base: Ctx, input: CheckIn): Promise<CheckInOutcome
   // Last entry wins for a document listed twice; one multi-row upsert may not touch a row twice.
   const reported = new Map<string, DocumentReport>(input.documents.map((d) => [d.documentId, d]));
   const complete = input.complete !== false;
-  const ctx = base.db.isTransaction || !base.relaxed ? base : { ...base, db: base.relaxed };
+  const ctx = relaxedCtx(base);
   const now = ctx.now();
 
   const digest = complete ? stateDigest(reported.values()) : null;

@@ -5,6 +5,7 @@ import { SqlDeclaredDocuments } from './declared-documents.ts';
 import { SqlDeclaredEvents, SqlServerSettings } from './declared-events.ts';
 import { SqlGroupRules } from './declared-groups.ts';
 import { replyTargets, snapshot } from './declared-hot.ts';
+import { SqlQuiet } from './declared-quiet.ts';
 import { SqlAppliedSettings, SqlDeclaredStatus, SqlLinks } from './declared-status.ts';
 
 export class SqlDeclared implements DeclaredStore {
@@ -16,6 +17,7 @@ export class SqlDeclared implements DeclaredStore {
   readonly events: SqlDeclaredEvents;
   readonly server: SqlServerSettings;
   readonly collections: CollectionLookup;
+  readonly quiet: SqlQuiet;
 
   constructor(private readonly ctx: Ctx) {
     this.documents = new SqlDeclaredDocuments(ctx);
@@ -25,6 +27,7 @@ export class SqlDeclared implements DeclaredStore {
     this.groups = new SqlGroupRules(ctx);
     this.events = new SqlDeclaredEvents(ctx);
     this.server = new SqlServerSettings(ctx);
+    this.quiet = new SqlQuiet(ctx);
     const one = async (table: 'doc_sets' | 'device_groups', name: string): Promise<NamedCollection | undefined> => {
       const r = await ctx.db.selectFrom(table).selectAll().where('name', '=', name).executeTakeFirst();
       return r && { name: r.name, description: r.description, createdAt: r.created_at, updatedAt: r.updated_at };

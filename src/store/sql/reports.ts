@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { CheckIn, CheckInOutcome, ReportedDocument, ReportStore, Transition } from '../reports.ts';
 import { type Page, pageLimit } from '../types.ts';
-import { checkIn } from './checkin.ts';
+import { checkIn, touchIfUnchanged } from './checkin.ts';
 import { affected, type Ctx, fromJson, toJson } from './context.ts';
 import { prebuilt, run } from './prebuilt.ts';
 import type { ReportedDocumentsTable, ReportTransitionsTable } from './schema.ts';
@@ -39,6 +39,10 @@ export class SqlReports implements ReportStore {
 
   checkIn(input: CheckIn): Promise<CheckInOutcome> {
     return checkIn(this.ctx, input);
+  }
+
+  touchIfUnchanged(input: CheckIn): Promise<boolean> {
+    return touchIfUnchanged(this.ctx, input);
   }
 
   async recordResult(input: {

@@ -9,7 +9,7 @@ import {
   type StatusCommand,
   typedAlert,
 } from '../../../src/protocol/syncml/index.ts';
-import { managementHooks } from '../../../src/server/management/hooks.ts';
+import { type BeforeDequeueHook, managementHooks } from '../../../src/server/management/hooks.ts';
 import { type CommandTemplate, queueCommand } from '../../../src/server/management/payload.ts';
 import { acks, message, package1, reply, results, sent, status } from './messages.ts';
 import { enrolledClient, kinds, replace, statuses, type TestDevice, type TestServer, testServer } from './support.ts';
@@ -319,6 +319,43 @@ describe('the OMA-DM session engine', () => {
       assert.deepEqual(seen, [1]);
       const [hooked] = sent(r);
       assert.equal(hooked?.kind === 'Replace' && hooked.items[0]?.target?.locUri, './Vendor/MSFT/Hooked');
+    } finally {
+      hooks.splice(hooks.indexOf(hook), 1);
+      c.close();
+    }
+  });
+
+  it('lets a poll skip quiet hooks when it brings nothing new, and runs them when it does', async () => {
+    const { d, c } = await device();
+    const seen: number[] = [];
+    let quiet = false;
+    const hook: BeforeDequeueHook = async (event) => {
+      if (event.enrollment.id === d.enrollment.id) seen.push(event.session.msgId);
+    };
+    hook.quiet = async ({ enrollment }) => enrollment.id !== d.enrollment.id || quiet;
+    const doc = (state: number) => ({ docs: [{ id: '11111111-2222-4333-8444-888888888888', state }] });
+    const hooks = managementHooks(t.server.context).beforeDequeue;
+    hooks.push(hook);
+    try {
+      const poll = async (state: number) => {
+        const m = (await c.post(package1({ deviceId: d.deviceId }, doc(state)))).message!;
+        assert.deepEqual(statuses(m)[0], ['SyncHdr', '0', 200]);
+        return seen.length;
+      };
+      assert.equal(await poll(11), 1, 'a first report is news');
+      quiet = true;
+      assert.equal(await poll(11), 1, 'the same report to a quiet hook: fast path');
+      const before = (await store().devices.getEnrollment(d.enrollment.id))?.lastSeenAt;
+      t.clock.t += 1000;
+      assert.equal(await poll(11), 1);
+      assert.ok(((await store().devices.getEnrollment(d.enrollment.id))?.lastSeenAt ?? 0) > (before ?? 0), 'seen');
+      assert.equal(await poll(60), 2, 'a changed report goes to the hook, quiet or not');
+      assert.equal((await store().reports.get(d.enrollment.id, doc(60).docs[0]!.id))?.state, 60);
+      quiet = false;
+      assert.equal(await poll(60), 3, 'a hook that is not quiet sees every message');
+      delete hook.quiet;
+      quiet = true;
+      assert.equal(await poll(60), 4, 'and so does a hook that cannot tell');
     } finally {
       hooks.splice(hooks.indexOf(hook), 1);
       c.close();

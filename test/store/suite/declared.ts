@@ -339,5 +339,83 @@ export function declaredSuite(h: StoreHarness): void {
       assert.deepEqual(await store.declared.server.get(key), { on: true });
       assert.equal(await store.declared.server.put(key, { on: false }), true);
     });
+
+    it('keeps quiet marks until anything that shapes desired state changes, for all or for one device', async () => {
+      const [a, b] = [await enrolled(store), await enrolled(store)];
+      const quietBoth = async () => {
+        const g = await store.declared.quiet.generation();
+        await store.declared.quiet.mark(a.id, g);
+        await store.declared.quiet.mark(b.id, g);
+      };
+      const quiet = async () => [await store.declared.quiet.isQuiet(a.id), await store.declared.quiet.isQuiet(b.id)];
+      assert.deepEqual(await quiet(), [false, false], 'never reconciled');
+      await quietBoth();
+      assert.deepEqual(await quiet(), [true, true]);
+
+      // Everyone's: a document, a set's members, a group's sets, rules, settings, server settings.
+      const doc = await putDoc();
+      assert.deepEqual(await quiet(), [false, false], 'a new document');
+      const set = uniq('set');
+      await store.assignments.putSet(set);
+      await quietBoth();
+      await store.assignments.addToSet(set, [doc]);
+      assert.deepEqual(await quiet(), [false, false], 'a set member');
+      const group = uniq('group');
+      await store.assignments.putGroup(group);
+      await quietBoth();
+      await store.assignments.assign(set, { group });
+      assert.deepEqual(await quiet(), [false, false], 'a group assignment');
+      await quietBoth();
+      await store.declared.groups.putSettings(group, { managementService: { refreshInterval: 60 } }, 1);
+      assert.deepEqual(await quiet(), [false, false], 'group settings');
+      await quietBoth();
+      await store.declared.documents.putMeta(doc, { abandoned: true });
+      assert.deepEqual(await quiet(), [false, false], 'abandon');
+      await quietBoth();
+      await store.declared.server.put(uniq('setting'), { on: true });
+      assert.deepEqual(await quiet(), [false, false], 'a server setting');
+
+      // One device's own: its sets, its groups, its link.
+      await quietBoth();
+      await store.assignments.assign(set, { devicePk: a.devicePk });
+      assert.deepEqual(await quiet(), [false, true], 'a set assigned to one device');
+      await quietBoth();
+      await store.assignments.addToGroup(group, [b.devicePk]);
+      assert.deepEqual(await quiet(), [true, false], 'one device joins a group');
+      await quietBoth();
+      await store.declared.groups.setRuleGroups(a.devicePk, [group]);
+      assert.deepEqual(await quiet(), [false, true], 'a rule places one device');
+      await quietBoth();
+      await store.declared.links.put({
+        enrollmentId: b.id,
+        state: 'requested',
+        discoveryEndpoint: null,
+        enrollStatus: null,
+        lastError: null,
+        polls: 0,
+        commandUuid: null,
+        detail: null,
+        requestedAt: 1,
+        updatedAt: 1,
+      });
+      assert.deepEqual(await quiet(), [true, false], 'a link request');
+
+      // What a device's session writes otherwise leaves the marks alone.
+      await quietBoth();
+      await store.reports.checkIn({
+        enrollmentId: a.id,
+        documents: [{ documentId: doc, checksum: 'A0', resultChecksum: 'R0', state: 60 }],
+      });
+      await store.declared.quiet.clear(b.id);
+      assert.deepEqual(await quiet(), [true, false]);
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.declared.quiet.mark(b.id, await tx.declared.quiet.generation());
+          throw new Error('the run failed');
+        }),
+        /the run failed/,
+      );
+      assert.equal(await store.declared.quiet.isQuiet(b.id), false, 'a mark rolls back with its run');
+    });
   });
 }
