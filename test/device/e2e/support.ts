@@ -18,10 +18,11 @@ export interface Windc {
   caPem: string;
   /** The enrollment secret a fresh server makes. */
   secret: string;
+  dataDir: string;
   close(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -32,8 +33,11 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function startWindc(argv: string[] = []): Promise<Windc> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'windc-e2e-'));
+/** `windc serve` on a free port with `argv` added, over `dataDir` (a fresh temporary one by default, removed on close). */
+export async function startWindc(
+  argv: string[] = [],
+  dataDir = mkdtempSync(join(tmpdir(), 'windc-e2e-')),
+): Promise<Windc> {
   const port = await freePort();
   const url = `https://127.0.0.1:${port}`;
   const config = resolveServerConfig(
@@ -47,6 +51,7 @@ export async function startWindc(argv: string[] = []): Promise<Windc> {
     url,
     caPem: server.context.ca.certPem,
     secret,
+    dataDir,
     async close() {
       await server.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -2,7 +2,6 @@
 // as their primary MDM, get linked to its WinDC service automatically, and are managed through the admin API.
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { DeviceClient } from '../../../src/device/client.ts';
@@ -47,16 +46,6 @@ type DeviceDoc = {
   result: { resources: { values?: Record<string, string> }[] } | null;
 };
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 describe(`declared configuration end to end: ${N} emulated devices over HTTPS`, () => {
   let w: E2EServer;
   let s: ApiServer;
@@ -81,7 +70,7 @@ describe(`declared configuration end to end: ${N} emulated devices over HTTPS`, 
   }
 
   before(async () => {
-    w = await startE2EServer(await freePort());
+    w = await startE2EServer();
     const token = (await readFile(join(w.dataDir, 'admin-token'), 'utf8')).trim();
     const port = Number(new URL(w.url).port);
     s = { server: w.server, port, dataDir: w.dataDir, caPem: w.caPem, token, close: () => w.close() };

@@ -11,52 +11,17 @@ import { KeyPool } from '../../../src/device/fleet/keys.ts';
 import { TokenIssuer } from '../../../src/device/issuer.ts';
 import { HttpTransport, TlsIdentity } from '../../../src/device/net/transport.ts';
 import type { SessionResult } from '../../../src/device/omadm/session.ts';
-import { resolveServerConfig } from '../../../src/server/config.ts';
-import { ensureInitialSecret } from '../../../src/server/enroll/secrets.ts';
-import { type RunningServer, startServer } from '../../../src/server/server.ts';
+import { startWindc, type Windc } from '../../device/e2e/support.ts';
 
-export interface E2EServer {
-  server: RunningServer;
-  url: string;
-  caPem: string;
-  secret: string;
+export interface E2EServer extends Windc {
   issuer: TokenIssuer;
-  dataDir: string;
-  close(): Promise<void>;
 }
 
-export async function startE2EServer(port: number): Promise<E2EServer> {
+/** windc serve on a free port, trusting the tokens of an issuer kept in its data dir. */
+export async function startE2EServer(): Promise<E2EServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'windc-dc-e2e-'));
   const issuer = await TokenIssuer.open(join(dataDir, 'issuer'));
-  const url = `https://127.0.0.1:${port}`;
-  const config = resolveServerConfig(
-    [
-      '--listen',
-      `127.0.0.1:${port}`,
-      '--data-dir',
-      dataDir,
-      '--public-url',
-      url,
-      '--enroll-rate',
-      '0',
-      ...issuer.serveFlags(),
-    ],
-    {},
-  );
-  const server = await startServer(config, { logger: false });
-  const secret = (await ensureInitialSecret(server.context.store, dataDir)).created ?? '';
-  return {
-    server,
-    url,
-    caPem: server.context.ca.certPem,
-    secret,
-    issuer,
-    dataDir,
-    async close() {
-      await server.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  return { ...(await startWindc(issuer.serveFlags(), dataDir)), issuer };
 }
 
 export class TestFleet {
