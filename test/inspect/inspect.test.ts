@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
@@ -8,10 +8,10 @@ import { type Decoded, decodeInput } from '../../src/inspect/decode.ts';
 import { render } from '../../src/inspect/render.ts';
 import { ProtocolError } from '../../src/protocol/errors.ts';
 import { buildWindowsCsr, windowsCsrCommonName } from '../../src/protocol/mde2/index.ts';
+import { SHARED, SHARED_MISSING } from '../support/protocol.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const fixtures = join(root, 'test/fixtures');
-const shared = resolve(root, '..', 'shared');
 const fixture = (p: string) => readFileSync(join(fixtures, p), 'utf8');
 
 function windc(args: string[], input?: string): { status: number; stdout: string; stderr: string } {
@@ -140,16 +140,16 @@ describe('windc inspect: command line', () => {
   });
 });
 
-describe('windc inspect: shared captures', { skip: existsSync(shared) ? false : `no ${shared}` }, () => {
+describe('windc inspect: shared captures', { skip: SHARED_MISSING }, () => {
   const files = [
     'fixtures/windows-26200',
     'fixtures/reference',
     'research/samples/windc',
     'research/samples/fleet',
   ].flatMap((d) =>
-    readdirSync(join(shared, d))
+    readdirSync(join(SHARED, d))
       .filter((f) => /\.(xml|http\.txt)$/.test(f))
-      .map((f) => join(shared, d, f)),
+      .map((f) => join(SHARED, d, f)),
   );
 
   it('decodes every capture and sample (a lone <Alert> fragment is refused as not a document)', async () => {
@@ -166,7 +166,7 @@ describe('windc inspect: shared captures', { skip: existsSync(shared) ? false : 
 
   it('shows the real Windows CSR inside the Fleet RST capture as signed and carrying its DeviceID', async () => {
     const d = expectKind(
-      await decodeInput(readFileSync(join(shared, 'research/samples/fleet/03-rst-enroll-request.xml'), 'utf8')),
+      await decodeInput(readFileSync(join(SHARED, 'research/samples/fleet/03-rst-enroll-request.xml'), 'utf8')),
       'soap',
     );
     const csr = d.embedded && expectKind(d.embedded, 'csr');
@@ -178,7 +178,7 @@ describe('windc inspect: shared captures', { skip: existsSync(shared) ? false : 
     const out = execFileSync(process.execPath, [
       join(root, 'bin/windc.js'),
       'inspect',
-      join(shared, 'fixtures/reference/learn-windc-1224-declaredconfigurationdocuments.xml'),
+      join(SHARED, 'fixtures/reference/learn-windc-1224-declaredconfigurationdocuments.xml'),
     ]).toString();
     assert.match(out, /WinDC summary \(1 documents\)/);
     assert.match(out, /state 60 ConfigCompletedSuccess/);

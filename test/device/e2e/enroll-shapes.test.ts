@@ -1,15 +1,15 @@
 // The emulator's enrollment requests, element by element against real Windows: Fleet's Windows 10 captures of
 // Discover, GetPolicies and RequestSecurityToken, and the AdditionalContext order of the 26200 enrollments.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { SHARED, SHARED_MISSING } from '../../support/protocol.ts';
 import { repoRoot } from '../support.ts';
 import { contextNames, soapShape } from './soap-shape.ts';
 import { newTransport, openDevice, startWindc } from './support.ts';
 
-const SHARED = path.resolve(repoRoot, '../shared');
-const skip = existsSync(SHARED) ? false : `no shared captures at ${SHARED}`;
+const skip = SHARED_MISSING;
 const fleet = (f: string) => readFileSync(path.join(SHARED, 'research/samples/fleet', f), 'utf8');
 const own = (f: string) => readFileSync(path.join(repoRoot, 'test/fixtures/device-net', f), 'utf8').trimEnd();
 

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseXml, type XmlElement } from '../../../src/protocol/xml/index.ts';
+import { SHARED } from '../../support/protocol.ts';
 import { repoRoot } from '../support.ts';
 
 const KEEP = new Set(['VerDTD', 'VerProto', 'Cmd', 'Type', 'Format', 'Mark', 'CmdID', 'CmdRef']);
@@ -38,7 +39,6 @@ export function shape(xml: string): string {
   return out.join('\n');
 }
 
-export const SHARED = path.resolve(repoRoot, '../shared');
 const CAPTURES = path.join(SHARED, 'fixtures/windows-26200');
 
 export function capture(name: string): string {

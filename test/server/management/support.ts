@@ -23,17 +23,17 @@ import { managementHooks } from '../../../src/server/management/hooks.ts';
 import type { CommandTemplate } from '../../../src/server/management/payload.ts';
 import { type RunningServer, startServer } from '../../../src/server/server.ts';
 import type { Enrollment } from '../../../src/store/index.ts';
+import { SHARED, SHARED_MISSING } from '../../support/protocol.ts';
 
 export const repoRoot = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-export const sharedRoot = path.resolve(repoRoot, '..', 'shared');
 export const MDM_PATH = '/ManagementServer/MDM.svc?mode=Maintenance&Platform=WoA';
 
 /** A file under ../shared, or undefined when the shared sources are not checked out next to the repo. */
 export function shared(rel: string): string | undefined {
-  const p = path.join(sharedRoot, rel);
+  const p = path.join(SHARED, rel);
   return existsSync(p) ? readFileSync(p, 'utf8') : undefined;
 }
-export const SHARED_MISSING = existsSync(sharedRoot) ? false : `shared sources not found at ${sharedRoot}`;
+export { SHARED_MISSING };
 
 /** The body of a `.http.txt` capture: everything after the first blank line. */
 export function httpBody(capture: string): string {
