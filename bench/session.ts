@@ -6,8 +6,11 @@
 // with a fixed body; rounds alternate between the two so noise on the shared machine hits both alike.
 // Goals: ≥ 5,000 sessions/s and ≥ 0.35 of the bare route's rate. The server's CPU time per request is printed too:
 // on a shared machine the rates follow whatever else runs, CPU per request much less.
-// BENCH_MS scales the run, BENCH_DEVICES the sockets; BENCH_FEATURES=all runs every feature of `windc serve` (a
-// reconciler hooked into the engine then adds its own work to every message); BENCH_PROF=DIR profiles the server.
+// The server is `windc serve` with every feature, as deployed: the devices are WinDC enrollments whose 10
+// documents are assigned to them and compliant with results fetched, settled by one reconciler run each before
+// the clock starts, so a poll is what a managed fleet's steady state costs. BENCH_FEATURES=engine registers the
+// session engine alone instead (no reconciler at all).
+// BENCH_MS scales the run, BENCH_DEVICES the sockets; BENCH_PROF=DIR profiles the server.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -35,6 +38,9 @@ import {
 } from '../src/protocol/syncml/index.ts';
 import { resolveServerConfig } from '../src/server/config.ts';
 import type { ServerContext } from '../src/server/context.ts';
+import { declaredDeps } from '../src/server/declared/context.ts';
+import { reconcileEnrollment } from '../src/server/declared/reconcile.ts';
+import type { StoredResult } from '../src/server/declared/results.ts';
 import { buildApp } from '../src/server/http/app.ts';
 import { register as registerManagement } from '../src/server/management/routes.ts';
 import { loadOrCreateCa } from '../src/server/pki/ca-files.ts';
@@ -62,15 +68,78 @@ interface Ready {
   bareBody: string;
 }
 
+const DOCUMENTS = Array.from({ length: DOCS }, (_, k) => ({
+  id: `${String(k).padStart(8, '0')}-9080-4433-96E8-F32E85011E55`,
+  context: 'Device' as const,
+  checksum: `99925209110918B67FE962460BE0DB${String(k).padStart(2, '0')}`,
+  resultChecksum: `99925209110918B67FE962460BE0DB${String(k).padStart(2, '0')}`,
+  state: 60 as const,
+}));
+
+/**
+ * What a fleet looks like once a rollout is done: every device has the ten documents assigned (one set, one
+ * group), has reported them compliant, and windc holds their results. One reconciler run per device then finds
+ * nothing to do, which the bench checks, and leaves the device quiet.
+ */
+async function settleFleet(context: ServerContext, enrollmentIds: number[]): Promise<void> {
+  const { store } = context;
+  await store.assignments.putSet('bench');
+  for (const d of DOCUMENTS) {
+    await store.documents.put({
+      id: d.id,
+      checksum: d.checksum,
+      scenario: 'MSFTExtensibilityMIProviderConfig',
+      scope: 'device',
+      body: '<DeclaredConfiguration/>',
+    });
+  }
+  await store.assignments.addToSet(
+    'bench',
+    DOCUMENTS.map((d) => d.id),
+  );
+  await store.assignments.putGroup('bench');
+  await store.assignments.addToGroup(
+    'bench',
+    await Promise.all(enrollmentIds.map(async (id) => (await store.devices.getEnrollment(id))!.devicePk)),
+  );
+  await store.assignments.assign('bench', { group: 'bench' });
+  const deps = declaredDeps(context);
+  for (const enrollmentId of enrollmentIds) {
+    await store.reports.checkIn({
+      enrollmentId,
+      documents: DOCUMENTS.map((d) => ({ documentId: d.id, scope: 'Device', ...d })),
+    });
+    for (const d of DOCUMENTS) {
+      await store.reports.recordResult({
+        enrollmentId,
+        documentId: d.id,
+        resultChecksum: d.resultChecksum,
+        result: {
+          forChecksum: d.checksum,
+          result: {
+            context: 'Device',
+            schema: '1.0',
+            id: d.id,
+            scenario: 'MSFTExtensibilityMIProviderConfig',
+            checksum: d.checksum,
+            resultChecksum: d.resultChecksum,
+            operation: 'Set',
+            state: 60,
+            blocks: [],
+          },
+        } satisfies StoredResult,
+      });
+    }
+    const run = await reconcileEnrollment(deps, enrollmentId);
+    if (run.queued > 0 || !(await store.declared.quiet.isQuiet(enrollmentId))) {
+      throw new Error(`bench device ${enrollmentId} is not settled: the reconciler queued ${run.queued}`);
+    }
+  }
+}
+
 /** Package 1 of a WinDC device, as every poll sends it. */
 function package1(deviceId: string): string {
-  const documents = Array.from({ length: DOCS }, (_, k) => ({
-    id: `${String(k).padStart(8, '0')}-9080-4433-96e8-f32e85011e55`,
-    context: 'Device' as const,
-    checksum: `99925209110918B67FE962460BE0DB${String(k).padStart(2, '0')}`,
-    resultChecksum: `99925209110918B67FE962460BE0DB${String(k).padStart(2, '0')}`,
-    state: 60 as const,
-  }));
+  const documents = DOCUMENTS;
   return buildSyncML({
     namespace: SYNCML_12,
     header: {
@@ -110,17 +179,15 @@ function package1(deviceId: string): string {
   });
 }
 
-/**
- * windc's HTTPS app with the management endpoint, as `startServer` builds it. Only that feature is registered:
- * this measures the session engine, and a reconciler hooked into it (a separate feature) would add its own
- * cost to every message. BENCH_FEATURES=all measures the whole server instead.
- */
+const ENGINE_ONLY = process.env.BENCH_FEATURES === 'engine';
+
+/** `windc serve` as `startServer` builds it; with BENCH_FEATURES=engine, the management endpoint alone. */
 async function windcServer(dir: string) {
   const config = resolveServerConfig(
     ['--listen', '127.0.0.1:0', '--public-url', 'https://localhost:8443', '--data-dir', dir, '--log-level', 'warn'],
     {},
   );
-  if (process.env.BENCH_FEATURES === 'all') return startServer(config, { logger: false });
+  if (!ENGINE_ONLY) return startServer(config, { logger: false });
   const store = await openStore({ dataDir: dir, env: {} });
   const { ca } = await loadOrCreateCa({ dataDir: dir });
   const tls = await loadServerTls({ dataDir: dir, publicUrl: config.publicUrl, ca });
@@ -144,6 +211,7 @@ async function serve(): Promise<void> {
   const windc = await windcServer(dir);
   const { store, ca } = windc.context;
   const devices: Identity[] = [];
+  const enrollmentIds: number[] = [];
   for (let i = 0; i < DEVICES; i++) {
     const deviceId = randomUUID().replace(/-/g, '').toUpperCase();
     const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -153,6 +221,7 @@ async function serve(): Promise<void> {
       validityDays: 7,
     });
     const e = await store.devices.enroll({ deviceId, kind: 'linked' });
+    enrollmentIds.push(e.id);
     await store.certificates.record({
       serial: issued.serial.toLowerCase(),
       thumbprint: issued.thumbprint.toLowerCase(),
@@ -176,6 +245,7 @@ async function serve(): Promise<void> {
       keyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }) as string,
     });
   }
+  if (!ENGINE_ONLY) await settleFleet(windc.context, enrollmentIds);
   // The bare route: same TLS identity and client-certificate request, same body parsing, a fixed answer.
   const material = await loadServerTls({ dataDir: dir, publicUrl: 'https://localhost:8443', ca });
   const bareBody = quietReply(devices[0]!.deviceId);
@@ -373,6 +443,7 @@ async function drive(): Promise<void> {
   console.log(
     `windc session benchmark: node ${process.version}, ${cpus().length} CPUs, server ${pinned ? 'pinned to CPU 0, load on CPU 1' : 'NOT pinned (taskset unavailable)'}, ` +
       `${DEVICES} keep-alive mTLS connections (one device certificate each), ${DOCS}-document WinDC alert, ` +
+      `${ENGINE_ONLY ? 'session engine alone' : 'every feature on, the fleet settled'}, ` +
       `${ROUNDS} alternating rounds of ${ROUND_MS} ms`,
   );
   await round(windc, windcRequests, 500, checkWindc, cpu);
