@@ -60,9 +60,26 @@ class ImmediateSqliteDriver extends SqliteDriver {
  * schema, and two processes migrating at once queue on the write lock instead of racing.
  */
 class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  /** The database behind the driver's one connection; see `heldSqlite`. */
+  constructor(readonly database: SqliteDatabase) {
+    super();
+  }
   override get supportsTransactionalDdl(): boolean {
     return true;
   }
+}
+
+/**
+ * The SQLite database a kysely transaction runs on, for executing prebuilt text without kysely's per-query
+ * promise chain (see prebuilt.ts). Only inside a transaction: the transaction holds the driver's single
+ * connection (its mutex) until it commits or rolls back, so a statement run directly on the database is in that
+ * transaction, exactly as one sent through the transaction's executor would be, and nobody else's. Outside one,
+ * another transaction may hold the connection, and a direct statement would land inside it.
+ */
+export function heldSqlite(db: Kysely<Schema>): SqliteDatabase | undefined {
+  if (!db.isTransaction) return undefined;
+  const adapter = db.getExecutor().adapter;
+  return adapter instanceof TransactionalDdlSqliteAdapter ? adapter.database : undefined;
 }
 
 class WindcSqliteDialect extends SqliteDialect {
@@ -75,7 +92,7 @@ class WindcSqliteDialect extends SqliteDialect {
     return new ImmediateSqliteDriver({ database: this.#database });
   }
   override createAdapter(): SqliteAdapter {
-    return new TransactionalDdlSqliteAdapter();
+    return new TransactionalDdlSqliteAdapter(this.#database);
   }
 }
 

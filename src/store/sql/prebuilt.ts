@@ -5,6 +5,7 @@
  */
 import { CompiledQuery, type Kysely, type QueryResult } from 'kysely';
 import type { Backend } from '../store.ts';
+import { heldSqlite } from './dialect.ts';
 import type { Schema } from './schema.ts';
 
 /** Shapes are few (multi-row statements vary by row count only), but a cap keeps a hostile report bounded. */
@@ -37,6 +38,24 @@ export function list(param: () => string, count: number): string {
   return Array.from({ length: count }, param).join(', ');
 }
 
+/**
+ * Executes prebuilt text. Inside a SQLite transaction it goes straight to the (cached) prepared statement, which
+ * is what kysely's SQLite connection does too, minus the promise chain around it; elsewhere through kysely.
+ */
 export function run<R>(db: Kysely<Schema>, text: string, params: readonly unknown[]): Promise<QueryResult<R>> {
-  return db.executeQuery<R>(CompiledQuery.raw(text, [...params]));
+  const sqlite = heldSqlite(db);
+  if (sqlite === undefined) return db.executeQuery<R>(CompiledQuery.raw(text, [...params]));
+  try {
+    // As kysely's SqliteConnection.executeQuery: a statement that returns rows (RETURNING included) is read.
+    const stmt = sqlite.prepare(text);
+    if (stmt.reader) return Promise.resolve({ rows: stmt.all(params as unknown[]) as R[] });
+    const { changes, lastInsertRowid } = stmt.run(params as unknown[]);
+    return Promise.resolve({
+      numAffectedRows: changes !== undefined && changes !== null ? BigInt(changes) : undefined,
+      insertId: lastInsertRowid !== undefined && lastInsertRowid !== null ? BigInt(lastInsertRowid) : undefined,
+      rows: [],
+    });
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }
