@@ -30,7 +30,13 @@ import { type HttpTransport, TlsIdentity } from './net/transport.ts';
 import { USER_UNENROLLMENT } from './omadm/message.ts';
 import type { LargeObjectMode } from './omadm/outbox.ts';
 import { nextPollAt, readPollSchedule } from './omadm/poll.ts';
-import { runSession, type SessionContext, type SessionOptions, type SessionResult } from './omadm/session.ts';
+import {
+  runSession,
+  type SessionContext,
+  type SessionOptions,
+  type SessionResult,
+  type SessionReuse,
+} from './omadm/session.ts';
 
 export interface DeviceClientOptions {
   transport: HttpTransport;
@@ -73,6 +79,8 @@ export class DeviceClient {
    * and provisioning change them, so they are read once and dropped whenever either may have.
    */
   private readonly nodes = new Map<string, string | undefined>();
+  /** Per account, what one session built that the next may reuse (package 1's text). */
+  private readonly reuse = new Map<string, SessionReuse>();
 
   private constructor(
     readonly device: Device,
@@ -234,6 +242,7 @@ export class DeviceClient {
       faults: this.device.faults,
       cv: this.cv,
       retry: this.retry(record),
+      reuse: this.reuseFor(accountId),
     };
     if (this.opts.hooks) ctx.hooks = this.opts.hooks;
     if (this.opts.onExchange) ctx.onExchange = this.opts.onExchange;
@@ -244,6 +253,15 @@ export class DeviceClient {
     if (this.unenrollAfterSession.delete(accountId)) await this.forget(accountId);
     else if (this.polling) this.schedulePoll(accountId);
     return result;
+  }
+
+  private reuseFor(accountId: string): SessionReuse {
+    let r = this.reuse.get(accountId);
+    if (!r) {
+      r = {};
+      this.reuse.set(accountId, r);
+    }
+    return r;
   }
 
   private cachedNode(locUri: string): string | undefined {
@@ -265,6 +283,7 @@ export class DeviceClient {
     this.polls.get(accountId)?.cancel();
     this.polls.delete(accountId);
     this.tls.delete(accountId);
+    this.reuse.delete(accountId);
     this.nodes.clear();
     this.device.removeAccount(accountId);
     await this.store.remove(accountId);

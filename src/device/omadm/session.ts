@@ -62,6 +62,17 @@ export interface SessionContext {
   onExchange?(e: { ms: number; status: number; bytesOut: number; bytesIn: number }): void;
   /** Every message on the wire, for `--trace`. */
   trace?(direction: 'out' | 'in', xml: string): void;
+  /** Kept by the caller across the account's sessions: what one session built that the next can reuse. */
+  reuse?: SessionReuse;
+}
+
+/**
+ * Package 1 is the same message session after session until something it carries changes (a document's state,
+ * a DevInfo value, the server address): only SessionID differs. The text is kept split around SessionID, keyed by
+ * everything else that goes into it, so a steady-state session patches one number in instead of encoding again.
+ */
+export interface SessionReuse {
+  package1?: { key: string; head: string; tail: string };
 }
 
 export interface SessionOptions {
@@ -100,16 +111,49 @@ export class SessionError extends Error {
 const MAX_AUTH_TRIES = 2;
 const PROVIDER = './Device/Vendor/MSFT/DMClient/Provider';
 
+/** The DMClient LocURIs a session reads, per ProviderID: built once rather than concatenated every session. */
+interface ProviderNodes {
+  address: string;
+  version: string;
+  entDmId: string;
+}
+const providerNodes = new Map<string, ProviderNodes>();
+function nodesOf(providerId: string): ProviderNodes {
+  let n = providerNodes.get(providerId);
+  if (!n) {
+    const base = `${PROVIDER}/${providerId}`;
+    n = {
+      address: `${base}/ManagementServiceAddress`,
+      version: `${base}/SyncApplicationVersion`,
+      entDmId: `${base}/EntDMID`,
+    };
+    providerNodes.set(providerId, n);
+  }
+  return n;
+}
+
 /** The server address in force: ManagementServiceAddress (first of a `<URL1><URL2>` list) over the enrollment's. */
 function serverAddress(ctx: SessionContext): string {
-  const node = ctx.readNode(`${PROVIDER}/${ctx.providerId}/ManagementServiceAddress`);
+  const node = ctx.readNode(nodesOf(ctx.providerId).address);
   const first = node?.match(/^<([^>]+)>/)?.[1] ?? node;
   return first?.trim() || ctx.record.serverUrl;
 }
 
 function usesMsftNamespace(ctx: SessionContext): boolean {
-  const v = ctx.readNode(`${PROVIDER}/${ctx.providerId}/SyncApplicationVersion`) ?? '1.0';
+  const v = ctx.readNode(nodesOf(ctx.providerId).version) ?? '1.0';
   return Number(v.split('.')[0]) >= 3;
+}
+
+/** The request URL of a server address; servers are few, so each is parsed once (requests only read it). */
+const requestUrls = new Map<string, URL>();
+function requestUrl(serverUrl: string): URL {
+  let u = requestUrls.get(serverUrl);
+  if (!u) {
+    if (requestUrls.size >= 256) requestUrls.clear();
+    u = managementUrl(serverUrl);
+    requestUrls.set(serverUrl, u);
+  }
+  return u;
 }
 
 /** What a server message asks of the client beyond Status and Results. */
@@ -144,7 +188,7 @@ class Session {
     record.sessionCount = (record.sessionCount % 9999) + 1;
     this.sessionId = String(record.sessionCount);
     this.url = serverAddress(ctx);
-    this.httpUrl = managementUrl(this.url);
+    this.httpUrl = requestUrl(this.url);
     this.msft = usesMsftNamespace(ctx);
     this.clientRequestId = this.entDmId();
     this.outbox = new Outbox(opts.largeObjects ?? 'abort');
@@ -152,23 +196,7 @@ class Session {
 
   async run(): Promise<SessionResult> {
     try {
-      this.outbox.push(
-        package1Commands(
-          {
-            endpoint: this.ctx.endpoint,
-            genericAlerts: this.opts.genericAlerts ?? [],
-            loginStatus: this.opts.loginStatus,
-          },
-          counter(2),
-        ),
-      );
-      let out = this.outbox.next({
-        header: this.header(),
-        trailer: () => [],
-        serverFinal: true,
-        maxMsgSize: undefined,
-        msftNamespace: this.msft,
-      });
+      let out = this.package1();
       for (;;) {
         const server = await this.exchange(out);
         if (!server) {
@@ -210,7 +238,39 @@ class Session {
   }
 
   private entDmId(): string | undefined {
-    return this.ctx.readNode(`${PROVIDER}/${this.ctx.providerId}/EntDMID`);
+    return this.ctx.readNode(nodesOf(this.ctx.providerId).entDmId);
+  }
+
+  /** Package 1 (MsgID 1, no Cred): encoded once, then reused with the new SessionID while nothing else changed. */
+  private package1(): OutgoingMessage {
+    const commands = package1Commands(
+      { endpoint: this.ctx.endpoint, genericAlerts: this.opts.genericAlerts ?? [], loginStatus: this.opts.loginStatus },
+      counter(2),
+    );
+    const reuse = this.ctx.reuse;
+    // Everything package 1 is made of besides SessionID; MsgID is 1 and there is no Cred on it.
+    const key = reuse ? `${this.url}\n${this.ctx.devId}\n${this.msft}${fingerprint(commands)}` : '';
+    const kept = reuse?.package1;
+    if (kept && kept.key === key) {
+      this.msgId++;
+      return { xml: kept.head + this.sessionId + kept.tail, commands, final: true, abort: false };
+    }
+    this.outbox.push(commands);
+    const out = this.outbox.next({
+      header: this.header(),
+      trailer: () => [],
+      serverFinal: true,
+      maxMsgSize: undefined,
+      msftNamespace: this.msft,
+    });
+    if (reuse) {
+      const at = out.xml.indexOf(`<SessionID>${this.sessionId}</SessionID>`);
+      if (at >= 0 && !out.abort) {
+        const start = at + '<SessionID>'.length;
+        reuse.package1 = { key, head: out.xml.slice(0, start), tail: out.xml.slice(start + this.sessionId.length) };
+      }
+    }
+    return out;
   }
 
   private header() {
@@ -331,6 +391,27 @@ class Session {
     if (error) r.error = error;
     return r;
   }
+}
+
+/**
+ * Everything of package 1's commands that reaches the wire, as a string; cheaper than JSON for the DevInfo Replace,
+ * the bulk of it, whose Items carry a Source and Data only.
+ */
+function fingerprint(commands: readonly SyncMLCommand[]): string {
+  let key = '';
+  for (const c of commands) {
+    if (c.kind !== 'Replace' || Object.keys(c).length !== 3) {
+      key += `\n${JSON.stringify(c)}`;
+      continue;
+    }
+    key += `\nReplace ${c.cmdId}`;
+    for (const i of c.items) {
+      const plain =
+        i.source && Object.keys(i).length === 2 && i.data !== undefined && Object.keys(i.source).length === 1;
+      key += plain ? `\n${i.source?.locUri}\u0000${i.data}` : `\n${JSON.stringify(i)}`;
+    }
+  }
+  return key;
 }
 
 function counter(start: number): () => string {

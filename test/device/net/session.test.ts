@@ -9,6 +9,7 @@ import {
   type StatusCommand,
   targetItem,
 } from '../../../src/protocol/syncml/index.ts';
+import { cmd, docUri, fileDoc, send } from '../support.ts';
 import { type Answer, type Exchange, reply } from './peer.ts';
 import { peerHarness, rig } from './session-support.ts';
 import { capture, ownShape, SHARED_MISSING, shape } from './shape.ts';
@@ -148,6 +149,36 @@ describe('OMA-DM session: messages as native Windows writes them', () => {
     await r.run({ genericAlerts: [USER_UNENROLLMENT] });
     r.close();
     assert.equal(shape(peer.seen[0]?.xml ?? ''), ownShape('unenroll-1226'));
+  });
+
+  it('a reused package 1 is the message a fresh encoding writes, and follows what changed in between', async () => {
+    const peer = await net.start((x) => reply(x, []));
+    const reused = await rig(net.h, peer, { reuse: {} });
+    const fresh = await rig(net.h, peer, { record: reused.ctx.record });
+    /** One session of each, the fresh one with the SessionID the reusing one had. */
+    const pair = async () => {
+      await reused.run();
+      reused.ctx.record.sessionCount--;
+      await fresh.run();
+      const [a, b] = peer.seen.slice(-2).map((x) => x.xml);
+      assert.equal(a, b);
+      return a ?? '';
+    };
+    await reused.run();
+    const first = await pair();
+    assert.match(first, /<SessionID>2<\/SessionID>/);
+    send(
+      net.h.ep,
+      cmd.add(
+        docUri('Device', 'Complete', '5A0C4D1E-7B2F-4C3A-9E8D-1F2A3B4C5D6E'),
+        fileDoc('5A0C4D1E-7B2F-4C3A-9E8D-1F2A3B4C5D6E', { DestinationPath: 'C:\\Temp\\r.txt', Contents: 'x' }),
+      ),
+    );
+    const withDoc = await pair();
+    assert.match(withDoc, /5A0C4D1E-7B2F-4C3A-9E8D-1F2A3B4C5D6E/i);
+    assert.match(withDoc, /<SessionID>3<\/SessionID>/);
+    reused.close();
+    fresh.close();
   });
 
   it('Status and Results of separate Gets alternate, as in the capability probes', async () => {
