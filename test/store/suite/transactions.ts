@@ -69,6 +69,20 @@ export function transactionsSuite(h: StoreHarness): void {
       );
     });
 
+    it('rolls back the per-message statements with the rest when one of them fails', async () => {
+      const e = await enrolled(store);
+      await rejectsWith(
+        store.transaction(async (tx) => {
+          await tx.sessions.arrive({ enrollmentId: e.id, sessionId: '1', msgId: 1 });
+          await tx.queue.enqueue({ enrollmentIds: [e.id], payload: 'x' });
+          await tx.sessions.setNonce(9_999_999, 'bm9uY2U=');
+        }),
+        'NOT_FOUND',
+      );
+      assert.equal(await store.sessions.get(e.id), undefined);
+      assert.equal(await store.queue.countOpen(e.id), 0);
+    });
+
     it('keeps a re-enrollment atomic: the old enrollment is replaced only if the new one exists', async () => {
       const e = await enrolled(store);
       await rejectsWith(
