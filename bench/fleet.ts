@@ -5,6 +5,10 @@
 // emulator's own CPU and not a server's. Beside it, the same machine's floor: a bare TLS request/response and a
 // SyncML parse of package 1, because the absolute numbers depend heavily on the machine.
 //
+// The responder's own CPU per session is printed beside the emulator's: the two do the same TLS work, so the
+// ratio shows what the emulator adds on top. Against a real server, `windc fleet --server-pid PID` prints the
+// server's CPU per session beside the emulator's.
+//
 // BENCH_DEVICES (default 500), BENCH_CONCURRENCY (200), BENCH_SECONDS (10).
 import { fork } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
@@ -64,6 +68,26 @@ function responder(pems: Pems): void {
     s.on('error', () => {});
   });
   server.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as { port: number }).port }));
+  // The parent asks for the responder's CPU around its measurement, to print the two side by side.
+  process.on('message', (m: unknown) => {
+    if (m === 'cpu') {
+      const u = process.cpuUsage();
+      process.send?.({ cpuUs: u.user + u.system });
+    }
+  });
+}
+
+/** The responder's CPU time so far, µs. */
+function childCpu(child: ReturnType<typeof fork>): Promise<number> {
+  return new Promise((resolve) => {
+    const on = (m: { cpuUs?: number }) => {
+      if (m.cpuUs === undefined) return;
+      child.off('message', on);
+      resolve(m.cpuUs);
+    };
+    child.on('message', on);
+    child.send('cpu');
+  });
 }
 
 async function tlsFloor(port: number, pems: Pems, cert: { key: string; cert: string }): Promise<number> {
@@ -156,6 +180,7 @@ async function main(): Promise<void> {
   let failures = 0;
   let turn = 0;
   const busy = new Set<DeviceClient>();
+  const r0 = await childCpu(child);
   const c0 = process.cpuUsage();
   const w0 = performance.now();
   const until = w0 + SECONDS * 1000;
@@ -174,6 +199,7 @@ async function main(): Promise<void> {
   );
   const u = process.cpuUsage(c0);
   const wall = (performance.now() - w0) / 1000;
+  const responderPerSession = ((await childCpu(child)) - r0) / sessions;
   const perSession = (u.user + u.system) / sessions;
   const floorCert = await ca.issueClientCertificate({ publicKey: spki, deviceId: 'floor', validityDays: 1 });
   const floor = await tlsFloor(port, pems, { key: keyPem, cert: floorCert.pem });
@@ -188,6 +214,9 @@ async function main(): Promise<void> {
   console.log(`  sessions            ${sessions} (${failures} failed), ${(sessions / wall).toFixed(0)}/s`);
   console.log(
     `  emulator CPU        ${perSession.toFixed(0)} µs per session: one core carries ${Math.floor(1e6 / perSession)} sessions/s`,
+  );
+  console.log(
+    `  responder CPU       ${responderPerSession.toFixed(0)} µs per session (the trivial server; emulator/responder ${(perSession / responderPerSession).toFixed(2)})`,
   );
   console.log(
     `  machine floor       ${floor.toFixed(0)} µs CPU for a bare TLS request/response on a kept-alive socket`,

@@ -30,6 +30,8 @@ options:
   --ca FILE                 trust this CA for the server's TLS certificate (e.g. <data-dir>/ca.pem)
   --insecure                do not verify the server's TLS certificate
   --faults JSON             fault injection for every device, e.g. '{"network":{"dropResponseRate":0.01}}'
+  --server-pid PID          the server's process on this machine: its CPU per session is printed beside
+                            the emulator's (Linux /proc)
   --json                    print the summary as JSON
   --dir DIR                 where device sandboxes go (default: a temporary directory, removed at the end)
 
@@ -51,6 +53,7 @@ const OPTIONS = {
   insecure: { type: 'boolean' },
   faults: { type: 'string' },
   json: { type: 'boolean' },
+  'server-pid': { type: 'string' },
   dir: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -95,6 +98,8 @@ export async function run(argv: string[]): Promise<number> {
     if (concurrency !== undefined) opts.enrollConcurrency = concurrency;
     if (sessionConcurrency !== undefined) opts.sessionConcurrency = sessionConcurrency;
     if (keys !== undefined) opts.keyPoolSize = keys;
+    const serverPid = count('server-pid', v['server-pid']);
+    if (serverPid !== undefined) opts.serverPid = serverPid;
     if (v.faults) opts.faults = JSON.parse(v.faults) as FaultConfig;
     if (v.dir) opts.baseDir = v.dir;
     if (v.link) opts.linkDiscovery = v.link;

@@ -3,6 +3,7 @@
  * emulator's CPU, then a summary (also as JSON for scripts). Rates of the live line are over the last interval;
  * the summary's are over the whole run.
  */
+import type { SteadyState } from './runner.ts';
 import { type CpuSample, coreShare, DEVICE_STATES, type FleetStats, type Histogram } from './stats.ts';
 
 export interface Snapshot {
@@ -59,6 +60,8 @@ export interface FleetSummary {
     exchange: { p50: number; p90: number; p99: number; max: number };
   };
   cpu: { seconds: number; cores: number; microsecondsPerSession: number };
+  /** The server's CPU over the same run, when its process was given (`--server-pid`). */
+  serverCpu?: { seconds: number; microsecondsPerSession: number };
   states: Record<string, number>;
   errors: Record<string, { count: number; example: string }>;
 }
@@ -78,7 +81,8 @@ const round = (v: number) => Math.round(v * 100) / 100;
 export function summarize(stats: FleetStats, devices: number): FleetSummary {
   const c = stats.cpu();
   const wall = c.wallMs / 1000;
-  return {
+  const server = stats.serverCpuMs();
+  const summary: FleetSummary = {
     devices,
     wallSeconds: round(wall),
     enrolled: stats.enrolled,
@@ -102,9 +106,23 @@ export function summarize(stats: FleetStats, devices: number): FleetSummary {
     states: Object.fromEntries(DEVICE_STATES.map((s) => [s, stats.states.get(s) ?? 0])),
     errors: Object.fromEntries(stats.errors),
   };
+  if (server !== undefined) {
+    summary.serverCpu = {
+      seconds: round(server / 1000),
+      microsecondsPerSession: stats.sessions === 0 ? 0 : Math.round((server * 1000) / stats.sessions),
+    };
+  }
+  return summary;
 }
 
-export function renderSummary(s: FleetSummary, steady?: { sessions: number; cpuMs: number; wallMs: number }): string {
+/** "x µs, y for the server (emulator/server r)" when the server's CPU is known. */
+function beside(emulatorUs: number, serverUs: number | undefined): string {
+  if (serverUs === undefined) return '';
+  const ratio = serverUs > 0 ? ` (emulator/server ${(emulatorUs / serverUs).toFixed(2)})` : '';
+  return `; server ${serverUs.toFixed(0)} µs${ratio}`;
+}
+
+export function renderSummary(s: FleetSummary, steady?: SteadyState): string {
   const l = s.latencyMs;
   const lines = [
     `fleet of ${s.devices} devices, ${s.wallSeconds} s`,
@@ -113,10 +131,15 @@ export function renderSummary(s: FleetSummary, steady?: { sessions: number; cpuM
     `  HTTP exchanges  ${s.exchanges}, latency p50 ${l.exchange.p50} p99 ${l.exchange.p99} ms; ${s.retries} retries`,
     `  emulator CPU    ${s.cpu.seconds} s, ${(s.cpu.cores * 100).toFixed(0)}% of one core on average, ${s.cpu.microsecondsPerSession} µs per session overall`,
   ];
+  if (s.serverCpu) {
+    lines.push(
+      `  server CPU      ${s.serverCpu.seconds} s, ${s.serverCpu.microsecondsPerSession} µs per session overall (enrollment included)`,
+    );
+  }
   if (steady && steady.sessions > 0) {
     const perSession = (steady.cpuMs * 1000) / steady.sessions;
     lines.push(
-      `  steady state    ${steady.sessions} sessions at ${((steady.sessions * 1000) / steady.wallMs).toFixed(0)}/s, ${perSession.toFixed(0)} µs CPU each: one core would carry ${Math.floor(1e6 / perSession)} sessions/s`,
+      `  steady state    ${steady.sessions} sessions at ${((steady.sessions * 1000) / steady.wallMs).toFixed(0)}/s, emulator ${perSession.toFixed(0)} µs CPU each${beside(perSession, steady.serverCpuMs === undefined ? undefined : (steady.serverCpuMs * 1000) / steady.sessions)}: one core would carry ${Math.floor(1e6 / perSession)} emulated sessions/s`,
     );
   }
   lines.push(

@@ -19,7 +19,7 @@ import type { RetryPolicy } from '../net/retry.ts';
 import { HttpTransport, TlsIdentity } from '../net/transport.ts';
 import type { SessionResult } from '../omadm/session.ts';
 import { KeyPool } from './keys.ts';
-import { type FleetDeviceState, FleetStats } from './stats.ts';
+import { type FleetDeviceState, FleetStats, processCpuMs } from './stats.ts';
 
 export interface FleetOptions {
   devices: number;
@@ -41,6 +41,8 @@ export interface FleetOptions {
   retry?: Partial<RetryPolicy>;
   baseDir?: string;
   keep?: boolean;
+  /** The server's process on this machine: its CPU is reported beside the emulator's (Linux). */
+  serverPid?: number;
 }
 
 export type FleetPhase = 'keys' | 'enrolling' | 'sessions' | 'done';
@@ -52,11 +54,19 @@ interface Member {
   state?: FleetDeviceState;
 }
 
+/** The steady-state phase: sessions, the emulator's CPU and wall time, and the server's CPU when known. */
+export interface SteadyState {
+  sessions: number;
+  cpuMs: number;
+  wallMs: number;
+  serverCpuMs?: number;
+}
+
 export class Fleet {
-  readonly stats = new FleetStats();
+  readonly stats: FleetStats;
   phase: FleetPhase = 'keys';
   /** The session-only phase after enrollment: its sessions and the CPU and wall time they took. */
-  steady: { sessions: number; cpuMs: number; wallMs: number } | undefined;
+  steady: SteadyState | undefined;
   private stopping = false;
   /** Sessions started, so that a `sessions` bound is met exactly even with many in flight. */
   private started = 0;
@@ -66,6 +76,8 @@ export class Fleet {
   constructor(readonly opts: FleetOptions) {
     this.members = Array.from({ length: opts.devices }, (_, index) => ({ index }));
     this.origin = new URL(opts.server).origin;
+    const pid = opts.serverPid;
+    this.stats = new FleetStats(pid === undefined ? undefined : () => processCpuMs(pid));
   }
 
   /** Ends the run early: work in progress finishes, nothing new starts. */
@@ -132,7 +144,7 @@ export class Fleet {
       const ready = this.members.filter((m) => m.account);
       if (ready.length > 0 && (o.durationMs !== undefined || o.sessions !== undefined)) {
         let turn = 0;
-        const from = { sessions: this.stats.sessions, at: this.stats.cpu() };
+        const from = { sessions: this.stats.sessions, at: this.stats.cpu(), server: this.stats.serverCpuMs() };
         await pool(Math.min(o.sessionConcurrency ?? 64, ready.length), async () => {
           while (!this.overBounds) {
             const m = ready[turn++ % ready.length] as Member;
@@ -141,11 +153,13 @@ export class Fleet {
           }
         });
         const to = this.stats.cpu();
+        const server = this.stats.serverCpuMs();
         this.steady = {
           sessions: this.stats.sessions - from.sessions,
           cpuMs: to.cpuMs - from.at.cpuMs,
           wallMs: to.wallMs - from.at.wallMs,
         };
+        if (server !== undefined && from.server !== undefined) this.steady.serverCpuMs = server - from.server;
       }
     } finally {
       this.phase = 'done';

@@ -3,6 +3,7 @@
  * log-bucketed histogram (2 % wide buckets from 10 µs to an hour), so recording is O(1) and a percentile read
  * every second costs the same after ten sessions as after ten million.
  */
+import { readFileSync } from 'node:fs';
 
 const MIN_MS = 0.01;
 const GROWTH = 1.02;
@@ -73,6 +74,12 @@ export class FleetStats {
   readonly states = new Map<FleetDeviceState, number>(DEVICE_STATES.map((s) => [s, 0]));
   private readonly startedWall = performance.now();
   private readonly startedCpu = process.cpuUsage();
+  private readonly startedServerCpu: number | undefined;
+
+  /** @param serverCpu the server's own CPU time in ms, when it is a process this machine can see. */
+  constructor(private readonly serverCpu?: () => number | undefined) {
+    this.startedServerCpu = serverCpu?.();
+  }
 
   move(from: FleetDeviceState | undefined, to: FleetDeviceState): void {
     if (from) this.states.set(from, (this.states.get(from) ?? 0) - 1);
@@ -90,6 +97,29 @@ export class FleetStats {
     const u = process.cpuUsage(this.startedCpu);
     return { cpuMs: (u.user + u.system) / 1000, wallMs: performance.now() - this.startedWall };
   }
+
+  /** The server's CPU time since the run started, ms; undefined when not known. Reads /proc: not per session. */
+  serverCpuMs(): number | undefined {
+    const now = this.serverCpu?.();
+    return now === undefined || this.startedServerCpu === undefined ? undefined : now - this.startedServerCpu;
+  }
+}
+
+/**
+ * CPU time (user + system) of a local process in ms, from Linux's /proc/PID/stat (clock ticks of 1/100 s, the
+ * fixed USER_HZ); undefined elsewhere or once the process is gone.
+ */
+export function processCpuMs(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  // The command name in parentheses may hold spaces; utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return Number.isFinite(ticks) ? ticks * 10 : undefined;
 }
 
 /** Share of one core used between two samples: 1.0 is one core busy all the time. */

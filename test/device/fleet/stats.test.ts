@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { liveLine, renderSummary, snapshot, summarize } from '../../../src/device/fleet/report.ts';
-import { coreShare, FleetStats, Histogram } from '../../../src/device/fleet/stats.ts';
+import { coreShare, FleetStats, Histogram, processCpuMs } from '../../../src/device/fleet/stats.ts';
 
 describe('fleet statistics', () => {
   it('percentiles come within one 2 % bucket of the exact ones, and never above the maximum', () => {
@@ -40,5 +40,24 @@ describe('fleet statistics', () => {
     assert.match(renderSummary(sum), /devices {9}waiting 1, synced 1, failed 1/);
     const line = liveLine(s, 3, snapshot(s), snapshot(s));
     assert.match(line, /^\[#{16}-{8}\] 2\/3 enrolled .* errors 1 .* waiting 1 synced 1 failed 1$/);
+  });
+
+  it('the server’s CPU, when its process is known, is reported beside the emulator’s', () => {
+    let serverMs = 1000;
+    const s = new FleetStats(() => serverMs);
+    s.sessions = 4;
+    serverMs += 2;
+    assert.equal(s.serverCpuMs(), 2);
+    assert.deepEqual(summarize(s, 4).serverCpu, { seconds: 0, microsecondsPerSession: 500 });
+    const text = renderSummary(summarize(s, 4), { sessions: 4, cpuMs: 1, wallMs: 100, serverCpuMs: 2 });
+    assert.match(text, /server CPU {6}0 s, 500 µs per session/);
+    assert.match(text, /emulator 250 µs CPU each; server 500 µs \(emulator\/server 0\.50\)/);
+    assert.equal(summarize(new FleetStats(), 1).serverCpu, undefined);
+  });
+
+  it('reads a local process’s CPU time from /proc', { skip: process.platform !== 'linux' }, () => {
+    const own = processCpuMs(process.pid);
+    assert.ok(own !== undefined && own >= 0);
+    assert.equal(processCpuMs(2 ** 22 + 1), undefined);
   });
 });
