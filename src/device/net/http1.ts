@@ -93,6 +93,10 @@ export interface ConnectOptions {
   port: number;
   secureContext?: import('node:tls').SecureContext;
   rejectUnauthorized: boolean;
+  /** A TLS session of an earlier connection to resume. */
+  session?: Buffer;
+  /** Told every session (ticket) the server issues on this connection. */
+  onSession?: (session: Buffer) => void;
 }
 
 /** One keep-alive TLS connection carrying one request at a time. */
@@ -103,6 +107,11 @@ export class Connection {
   /** Requests answered on this connection; a failure on a reused connection may be a stale one. */
   used = 0;
   dead = false;
+
+  /** The TLS handshake resumed an earlier session rather than running in full. */
+  get resumed(): boolean {
+    return this.socket.isSessionReused();
+  }
 
   private constructor(private readonly socket: TLSSocket) {
     socket.setNoDelay(true);
@@ -124,8 +133,11 @@ export class Connection {
         // SNI must not carry an IP address; verification then checks the IP against the certificate's SANs.
         ...(isIP(o.host) ? {} : { servername: o.host }),
         ...(o.secureContext ? { secureContext: o.secureContext } : {}),
+        ...(o.session ? { session: o.session } : {}),
         rejectUnauthorized: o.rejectUnauthorized,
       });
+      const onSession = o.onSession;
+      if (onSession) socket.on('session', onSession);
       const timer = setTimeout(() => socket.destroy(new NetworkError('TLS connect timed out', 'ETIMEDOUT')), timeoutMs);
       socket.once('secureConnect', () => {
         clearTimeout(timer);

@@ -22,6 +22,20 @@ export { NetworkError };
 /** Who a device is on TLS and whom it trusts; build it once per enrollment. */
 export class TlsIdentity {
   readonly context: SecureContext;
+  /**
+   * The last TLS session per server, for resumption: Schannel keeps a client-side session cache (ClientCacheTime,
+   * 10 hours by default), so a device reconnecting for its next session resumes instead of signing a full
+   * handshake with its key again; the server still sees the same certificate, carried by the session.
+   */
+  private readonly sessions = new Map<string, Buffer>();
+
+  session(server: string): Buffer | undefined {
+    return this.sessions.get(server);
+  }
+
+  rememberSession(server: string, session: Buffer): void {
+    this.sessions.set(server, session);
+  }
 
   /**
    * @param id unique per key pair: sockets are pooled per id.
@@ -83,8 +97,9 @@ export class HttpTransport {
   private readonly timeoutMs: number;
   private readonly idleTimeoutMs: number;
   private readonly maxIdle: number;
-  /** TLS connections opened so far, for tests and statistics. */
+  /** TLS connections opened so far, and how many of them resumed a session, for tests and statistics. */
   connectionsOpened = 0;
+  connectionsResumed = 0;
 
   constructor(opts: TransportOptions = {}) {
     this.insecure = opts.insecure ?? false;
@@ -129,13 +144,25 @@ export class HttpTransport {
     const timeout = req.timeoutMs ?? this.timeoutMs;
     for (let attempt = 0; ; attempt++) {
       const reused = this.takeIdle(key);
+      const tls = req.tls;
+      const server = `${host}:${port}`;
+      const session = tls?.session(server);
       const conn =
         reused ??
         (await Connection.open(
-          { host, port, rejectUnauthorized: !this.insecure, ...(req.tls ? { secureContext: req.tls.context } : {}) },
+          {
+            host,
+            port,
+            rejectUnauthorized: !this.insecure,
+            ...(tls ? { secureContext: tls.context, onSession: (s) => tls.rememberSession(server, s) } : {}),
+            ...(session ? { session } : {}),
+          },
           timeout,
         ));
-      if (!reused) this.connectionsOpened++;
+      if (!reused) {
+        this.connectionsOpened++;
+        if (conn.resumed) this.connectionsResumed++;
+      }
       try {
         const res = await conn.request(data, timeout);
         if (res.keepAlive && !conn.dead) this.putIdle(key, conn);

@@ -96,4 +96,18 @@ describe('OMA-DM transport: throttling, faults and connections', () => {
     r.close();
     assert.equal(r.transport.connectionsOpened, 1);
   });
+
+  it('a device that must reconnect resumes its TLS session, and the server still sees its certificate', async () => {
+    const peer = await net.start((x) => reply(x, []));
+    const r = await rig(net.h, peer);
+    for (let i = 0; i < 3; i++) {
+      r.transport.close();
+      assert.equal((await r.run()).end, 'completed');
+    }
+    r.close();
+    assert.equal(r.transport.connectionsOpened, 3);
+    assert.equal(r.transport.connectionsResumed, 2);
+    assert.equal(new Set(peer.seen.map((x) => x.clientCn)).size, 1);
+    assert.ok(peer.seen.every((x) => x.clientCn));
+  });
 });
