@@ -92,15 +92,28 @@ export interface Package1Input {
 
 /** The commands of package 1, numbered from 2. */
 export function package1Commands(input: Package1Input, nextCmdId: () => string): SyncMLCommand[] {
+  return package1(input, nextCmdId).commands;
+}
+
+/**
+ * Package 1's commands, numbered from 2, and a key of everything in them that can differ between two sessions of
+ * one device: the login status, the alerts of the moment (WinDC summary, 1226s) and the DevInfo values. The rest
+ * is fixed by this function, so equal keys mean equal commands.
+ */
+export function package1(input: Package1Input, nextCmdId: () => string): { commands: SyncMLCommand[]; key: string } {
+  const loginStatus = input.loginStatus ?? LoginStatus.USER;
   const out: SyncMLCommand[] = [alert(nextCmdId(), AlertCode.CLIENT_INITIATED_MGMT)];
-  out.push(
-    typedAlert(nextCmdId(), AlertCode.CLIENT_EVENT, AlertType.LOGIN_STATUS, input.loginStatus ?? LoginStatus.USER),
-  );
-  out.push(...input.endpoint.clientAlerts(nextCmdId));
-  for (const g of input.genericAlerts ?? []) out.push(genericAlert(nextCmdId(), g));
-  const replace: ReplaceCommand = { kind: 'Replace', cmdId: nextCmdId(), items: input.endpoint.devInfo() };
+  out.push(typedAlert(nextCmdId(), AlertCode.CLIENT_EVENT, AlertType.LOGIN_STATUS, loginStatus));
+  const events = input.endpoint.clientAlerts(nextCmdId);
+  out.push(...events);
+  const generic = input.genericAlerts ?? [];
+  for (const g of generic) out.push(genericAlert(nextCmdId(), g));
+  const devInfo = input.endpoint.devInfo();
+  const replace: ReplaceCommand = { kind: 'Replace', cmdId: nextCmdId(), items: devInfo };
   out.push(replace);
-  return out;
+  let key = `${loginStatus}\n${events.length > 0 ? JSON.stringify(events) : ''}\n${generic.length > 0 ? JSON.stringify(generic) : ''}`;
+  for (const i of devInfo) key += `\n${i.source?.locUri}\u0000${i.data}`;
+  return { commands: out, key };
 }
 
 export function clientMessage(

@@ -38,7 +38,7 @@ import { type CorrelationVector, managementUrl, omadmHeaders } from '../net/head
 import { type RetryHooks, type RetryPolicy, sendWithRetry } from '../net/retry.ts';
 import type { HttpTransport, TlsIdentity } from '../net/transport.ts';
 import { LargeObjectInbox } from './inbox.ts';
-import { clientHeader, clientMessage, credFor, type GenericAlert, package1Commands } from './message.ts';
+import { clientHeader, clientMessage, credFor, type GenericAlert, package1 as package1Parts } from './message.ts';
 import { type LargeObjectMode, Outbox, type OutgoingMessage } from './outbox.ts';
 
 export interface SessionContext {
@@ -243,13 +243,14 @@ class Session {
 
   /** Package 1 (MsgID 1, no Cred): encoded once, then reused with the new SessionID while nothing else changed. */
   private package1(): OutgoingMessage {
-    const commands = package1Commands(
+    const built = package1Parts(
       { endpoint: this.ctx.endpoint, genericAlerts: this.opts.genericAlerts ?? [], loginStatus: this.opts.loginStatus },
       counter(2),
     );
+    const commands = built.commands;
     const reuse = this.ctx.reuse;
     // Everything package 1 is made of besides SessionID; MsgID is 1 and there is no Cred on it.
-    const key = reuse ? `${this.url}\n${this.ctx.devId}\n${this.msft}${fingerprint(commands)}` : '';
+    const key = reuse ? `${this.url}\n${this.ctx.devId}\n${this.msft}\n${built.key}` : '';
     const kept = reuse?.package1;
     if (kept && kept.key === key) {
       this.msgId++;
@@ -391,27 +392,6 @@ class Session {
     if (error) r.error = error;
     return r;
   }
-}
-
-/**
- * Everything of package 1's commands that reaches the wire, as a string; cheaper than JSON for the DevInfo Replace,
- * the bulk of it, whose Items carry a Source and Data only.
- */
-function fingerprint(commands: readonly SyncMLCommand[]): string {
-  let key = '';
-  for (const c of commands) {
-    if (c.kind !== 'Replace' || Object.keys(c).length !== 3) {
-      key += `\n${JSON.stringify(c)}`;
-      continue;
-    }
-    key += `\nReplace ${c.cmdId}`;
-    for (const i of c.items) {
-      const plain =
-        i.source && Object.keys(i).length === 2 && i.data !== undefined && Object.keys(i.source).length === 1;
-      key += plain ? `\n${i.source?.locUri}\u0000${i.data}` : `\n${JSON.stringify(i)}`;
-    }
-  }
-  return key;
 }
 
 function counter(start: number): () => string {
