@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { buildWinDcDiscoveryError, DISCOVERY_MAX_BYTES } from '../../protocol/discovery/index.ts';
 import { SOAP_XML_LIMITS } from '../../protocol/mde2/index.ts';
 import type { ServerContext } from '../context.ts';
+import { clientAddress } from '../http/client-address.ts';
 import type { EnrollmentRole } from './auth/index.ts';
 import { authPage } from './auth-page.ts';
 import { windcDiscoveryHandler } from './discovery.ts';
@@ -46,10 +47,15 @@ export async function register(app: FastifyInstance, ctx: ServerContext): Promis
 
     scope.addHook('onRequest', async (req, reply) => {
       if (!limiter) return;
-      const decision = limiter.take(req.ip, ctx.now());
+      const client = clientAddress(
+        req.socket.remoteAddress,
+        req.headers['x-forwarded-for'],
+        ctx.config.management.trustedProxies,
+      );
+      const decision = limiter.take(client, ctx.now());
       if (decision.ok) return;
       const retryAfter = decision.retryAfter ?? 1;
-      const message = `too many enrollment requests from ${req.ip}; retry in ${retryAfter} s`;
+      const message = `too many enrollment requests from ${client}; retry in ${retryAfter} s`;
       if (req.routeOptions.config.enrollmentShape === 'json') {
         reply.status(429).header('retry-after', String(retryAfter)).type('application/json');
         return reply.send(buildWinDcDiscoveryError({ errorCode: 'TooManyRequests', message }));

@@ -60,7 +60,7 @@ export const MANAGEMENT_OPTIONS: ManagementOption[] = [
     flag: 'trusted-proxies',
     env: 'WINDC_TRUSTED_PROXIES',
     key: 'trustedProxies',
-    help: 'comma-separated CIDRs allowed to set --trusted-proxy-header',
+    help: 'comma-separated CIDRs of proxies trusted to set --trusted-proxy-header and X-Forwarded-For (the enrollment rate limit then counts the client, not the proxy)',
   },
   {
     flag: 'require-message-signing',

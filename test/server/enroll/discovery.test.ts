@@ -155,4 +155,34 @@ describe('WinDC discovery options', () => {
       await t.close();
     }
   });
+
+  it('counts each client behind a trusted proxy on its own, and ignores X-Forwarded-For from anyone else', async () => {
+    const body = { enrollmentType: 'User', osVersion: '10.0.26100.1301' };
+    const burst = async (t: TestServer, xff: string) => {
+      const out: number[] = [];
+      for (let i = 0; i < 3; i++) out.push((await json(t, PATH, body, { 'x-forwarded-for': xff })).status);
+      return out;
+    };
+    // A stopped clock: no token comes back during the test, however slow the machine.
+    const frozen = () => Date.UTC(2026, 0, 1);
+    const behind = await startTestServer(['--enroll-rate', '1/2', '--trusted-proxies', '127.0.0.1,::1'], frozen);
+    try {
+      assert.deepEqual(await burst(behind, '203.0.113.7'), [200, 200, 429], 'one client, its own limit');
+      assert.deepEqual(await burst(behind, '203.0.113.8, 127.0.0.1'), [200, 200, 429], 'another client');
+      assert.deepEqual(
+        await burst(behind, '203.0.113.8, 198.51.100.1'),
+        [200, 200, 429],
+        'the right-most untrusted hop',
+      );
+    } finally {
+      await behind.close();
+    }
+    const direct = await startTestServer(['--enroll-rate', '1/2'], frozen);
+    try {
+      assert.deepEqual(await burst(direct, '203.0.113.7'), [200, 200, 429]);
+      assert.deepEqual(await burst(direct, '203.0.113.8'), [429, 429, 429], 'a client cannot name itself anew');
+    } finally {
+      await direct.close();
+    }
+  });
 });

@@ -7,6 +7,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { normalizeAddress } from '../../http/client-address.ts';
 
 export type PresentedCertificate =
   | { ok: true; thumbprint: string; source: 'tls' | 'proxy' }
@@ -99,10 +100,7 @@ function inspect(
   };
 }
 
-/** IPv4 peers of a dual-stack socket appear as `::ffff:a.b.c.d`; CIDRs are written for the plain form. */
 export function peerAddress(socket: Socket): { address: string; family: 'ipv4' | 'ipv6' } | undefined {
   const a = socket.remoteAddress;
-  if (!a) return undefined;
-  if (a.startsWith('::ffff:') && a.includes('.')) return { address: a.slice(7), family: 'ipv4' };
-  return { address: a, family: a.includes(':') ? 'ipv6' : 'ipv4' };
+  return a ? normalizeAddress(a) : undefined;
 }
