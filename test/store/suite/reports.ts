@@ -82,6 +82,28 @@ export function reportsSuite(h: StoreHarness): void {
       assert.equal((await store.reports.history(e.id)).length, 2, 'no transition appended');
     });
 
+    it('touches only an unchanged complete report, frozen (shared by the engine) or not, and writes nothing else', async () => {
+      const e = await enrolled(store);
+      const frozen = Object.freeze([Object.freeze(r('A', 60)), Object.freeze(r('B', 61))]);
+      const touch = (documents: readonly DocumentReport[]) =>
+        store.reports.touchIfUnchanged({ enrollmentId: e.id, documents });
+      assert.equal(await touch(frozen), false, 'nothing stored yet');
+      assert.equal((await store.reports.listForEnrollment(e.id)).length, 0, 'and nothing written');
+      await store.reports.checkIn({ enrollmentId: e.id, documents: frozen });
+      clock.tick(1000);
+      assert.equal(await touch(frozen), true);
+      assert.equal((await store.devices.getEnrollment(e.id))?.lastSeenAt, clock.t);
+      assert.equal(await touch([r('B', 61), r('A', 60)]), true, 'the same report, unfrozen and reordered');
+      assert.equal(await touch(Object.freeze([Object.freeze(r('A', 60)), Object.freeze(r('B', 62))])), false);
+      assert.equal(await touch([r('A', 60)]), false, 'a document left out is a change');
+      assert.equal((await store.reports.get(e.id, 'B'))?.state, 61, 'a refused touch writes no report');
+      assert.equal(
+        await store.reports.touchIfUnchanged({ enrollmentId: e.id, documents: frozen, complete: false }),
+        false,
+        'a partial report is never proof of anything',
+      );
+    });
+
     it('appends a transition only when checksum or state moves', async () => {
       const e = await enrolled(store);
       await store.reports.checkIn({ enrollmentId: e.id, documents: [r('A', 10), r('B', 60)] });

@@ -48,7 +48,7 @@ export interface Received {
   /** The merged facts, when this message changed them. */
   devInfo?: Record<string, string>;
   /** The last valid WinDC summary of the message. */
-  report?: { documents: DocumentReport[]; summary: DeclaredConfigurationsSummary };
+  report?: { documents: readonly DocumentReport[]; summary: DeclaredConfigurationsSummary };
   /** Meta/Type of a 1226 asking to end the enrollment. */
   unenroll?: string;
   abort: boolean;
@@ -244,14 +244,18 @@ function readSummary(text: string): Report {
   const hit = summaries.get(text);
   if (hit) return hit;
   const summary = parseSummary(text);
-  const documents = summary.documents.map(
-    (d): DocumentReport => ({
-      documentId: d.id,
-      scope: d.contextAsWritten ?? d.context,
-      checksum: d.checksum,
-      resultChecksum: d.resultChecksum ?? null,
-      state: d.state,
-    }),
+  // Frozen, rows and all: the cache shares them, and the store keys its report digest on the frozen array.
+  const documents = Object.freeze(
+    summary.documents.map(
+      (d): DocumentReport =>
+        Object.freeze({
+          documentId: d.id,
+          scope: d.contextAsWritten ?? d.context,
+          checksum: d.checksum,
+          resultChecksum: d.resultChecksum ?? null,
+          state: d.state,
+        }),
+    ),
   );
   const report: Report = Object.freeze({ documents, summary });
   if (summaries.size >= SUMMARY_CACHE) summaries.delete(summaries.keys().next().value as string);
