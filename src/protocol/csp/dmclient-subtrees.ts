@@ -49,7 +49,8 @@ const poll: NodeDefinition[] = [
   ),
 ];
 
-const ENROLL_STATUS = oneOf({
+/** LinkedEnrollment/EnrollStatus values by name: [MS-MDE2] / seed 004, plus the unenroll progress (research §3). */
+export const ENROLL_STATUS_NAMES: Readonly<Record<number, string>> = Object.freeze({
   0: 'Undefined',
   1: 'EnrollmentNotStarted',
   2: 'InProgress',
@@ -60,6 +61,8 @@ const ENROLL_STATUS = oneOf({
   7: 'UnEnrollmentFailed',
   8: 'UnEnrollmentSucceeded',
 });
+
+const ENROLL_STATUS = oneOf(ENROLL_STATUS_NAMES);
 
 const linkedEnrollment: NodeDefinition[] = [
   node(`${P}/LinkedEnrollment`, 'node', GET, 'The linked WinDC (MMP-C) enrollment.', { note: NO_ACCESS_GIVEN }),

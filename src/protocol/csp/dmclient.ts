@@ -7,6 +7,9 @@
 
 import { GET, GET_REPLACE, node, oneOf, RW } from './define.ts';
 import { DMCLIENT_SUBTREES } from './dmclient-subtrees.ts';
+
+export { ENROLL_STATUS_NAMES } from './dmclient-subtrees.ts';
+
 import type { CspDefinition } from './types.ts';
 
 const P = 'DMClient/Provider/{ProviderID}';

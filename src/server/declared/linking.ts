@@ -8,24 +8,12 @@
  * WinDC enrollment exists at windc, which only a real enrollment can cause. Reads stop after a bound, so a device
  * that never links is not asked forever.
  */
+import { ENROLL_STATUS_NAMES } from '../../protocol/csp/index.ts';
 import type { LinkRow, LinkState, Reply } from '../../store/index.ts';
 import type { CommandTemplate } from '../management/payload.ts';
 
 export const LINK_ORIGIN = 'linking';
 export const MAX_STATUS_READS = 10;
-
-/** [MS-MDE2] / seed 004 values, plus the unenroll progress a third-party summary adds (research §3). */
-export const ENROLL_STATUS: Record<number, string> = {
-  0: 'Undefined',
-  1: 'EnrollmentNotStarted',
-  2: 'InProgress',
-  3: 'Failed',
-  4: 'Succeeded',
-  5: 'UnEnrollmentQueued',
-  6: 'UnEnrollmentInProgress',
-  7: 'UnEnrollmentFailed',
-  8: 'UnEnrollmentSucceeded',
-};
 
 export function linkedEnrollmentBase(providerId: string): string {
   return `./Device/Vendor/MSFT/DMClient/Provider/${encodeURIComponent(providerId)}/LinkedEnrollment`;
@@ -193,7 +181,7 @@ export function applyLinkReply(row: LinkRow, kind: LinkCommandKind, reply: Reply
     if (/\/LastError$/i.test(item.source)) next.lastError = parseInt32(item.data);
   }
   const status =
-    next.enrollStatus === null ? 'unknown' : (ENROLL_STATUS[next.enrollStatus] ?? String(next.enrollStatus));
+    next.enrollStatus === null ? 'unknown' : (ENROLL_STATUS_NAMES[next.enrollStatus] ?? String(next.enrollStatus));
   const error = next.lastError ? `, LastError 0x${next.lastError.toString(16).toUpperCase().padStart(8, '0')}` : '';
   next.detail = `EnrollStatus ${status}${error}`;
   if (row.state === 'enrolling' && next.enrollStatus === 3 && next.lastError) {
