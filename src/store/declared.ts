@@ -274,7 +274,6 @@ export interface QuietStore {
   /** The current generation: read it before what a run reads, and mark with it after. */
   generation(): Promise<number>;
   mark(enrollmentId: number, generation: number): Promise<void>;
-  clear(enrollmentId: number): Promise<void>;
   isQuiet(enrollmentId: number): Promise<boolean>;
 }
 

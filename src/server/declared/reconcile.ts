@@ -41,8 +41,9 @@ export async function reconcileEnrollment(
   const enrollment = typeof target === 'number' ? await deps.store.devices.getEnrollment(target) : target;
   if (enrollment?.status !== 'active') return { queued: 0, events: 0 };
   const first = options.firstMessage ?? true;
-  // Read before anything the run reads: a change committed meanwhile then leaves the mark stale, never wrong.
-  const generation = await deps.store.declared.quiet.generation();
+  // Only a first message's run can mark the enrollment quiet (below), so only it reads the generation, and
+  // before anything else the run reads: a change committed meanwhile then leaves the mark stale, never wrong.
+  const generation = first ? await deps.store.declared.quiet.generation() : undefined;
   let settled = true;
   const replies = await repliesByCommand(deps.store, options.matched);
   let lastEventId = await handleOtherReplies(
@@ -76,9 +77,9 @@ export async function reconcileEnrollment(
   }
   // Once-per-session work (rules, settings, the link's confirmation) ran only on a first message, so only a
   // first message's run can vouch for the whole enrollment. Commands it queued keep the device's polls on the
-  // full path by themselves until they are answered.
-  if (first && settled) await deps.store.declared.quiet.mark(enrollment.id, generation);
-  else if (!settled) await deps.store.declared.quiet.clear(enrollment.id);
+  // full path by themselves until they are answered. An unsettled link needs no clearing: only a settled one
+  // is ever marked, and leaving that state is a write to declared_links, whose trigger drops the mark.
+  if (generation !== undefined && settled) await deps.store.declared.quiet.mark(enrollment.id, generation);
   announce(lastEventId);
   return { queued, events };
 }

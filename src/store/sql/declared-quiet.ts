@@ -30,15 +30,6 @@ export class SqlQuiet implements QuietStore {
     await run(this.ctx.db, text, [enrollmentId, generation]);
   }
 
-  async clear(enrollmentId: number): Promise<void> {
-    const text = prebuilt(
-      this.ctx.backend,
-      'quiet:clear',
-      (p) => `delete from declared_quiet where enrollment_id = ${p()}`,
-    );
-    await run(this.ctx.db, text, [enrollmentId]);
-  }
-
   async isQuiet(enrollmentId: number): Promise<boolean> {
     const text = prebuilt(
       this.ctx.backend,

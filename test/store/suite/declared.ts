@@ -406,7 +406,7 @@ export function declaredSuite(h: StoreHarness): void {
         enrollmentId: a.id,
         documents: [{ documentId: doc, checksum: 'A0', resultChecksum: 'R0', state: 60 }],
       });
-      await store.declared.quiet.clear(b.id);
+      await store.declared.links.put({ ...(await store.declared.links.get(b.id))!, state: 'enrolling' });
       assert.deepEqual(await quiet(), [true, false]);
       await assert.rejects(
         store.transaction(async (tx) => {
