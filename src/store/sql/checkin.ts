@@ -216,11 +216,18 @@ function relaxedCtx(base: Ctx): Ctx {
  */
 const digests = new WeakMap<readonly DocumentReport[], string>();
 
-function reportDigest(documents: readonly DocumentReport[], reported: ReadonlyMap<string, DocumentReport>): string {
-  if (!Object.isFrozen(documents) || !documents.every(Object.isFrozen)) return stateDigest(reported.values());
+/** Last entry wins for a document listed twice; one multi-row upsert may not touch a row twice. */
+function byDocument(documents: readonly DocumentReport[]): Map<string, DocumentReport> {
+  return new Map(documents.map((d) => [d.documentId, d]));
+}
+
+function reportDigest(documents: readonly DocumentReport[]): string {
+  if (!Object.isFrozen(documents) || !documents.every(Object.isFrozen)) {
+    return stateDigest(byDocument(documents).values());
+  }
   let d = digests.get(documents);
   if (d === undefined) {
-    d = stateDigest(reported.values());
+    d = stateDigest(byDocument(documents).values());
     digests.set(documents, d);
   }
   return d;
@@ -229,8 +236,7 @@ function reportDigest(documents: readonly DocumentReport[], reported: ReadonlyMa
 export async function touchIfUnchanged(base: Ctx, input: CheckIn): Promise<boolean> {
   if (input.complete === false) return false;
   const ctx = relaxedCtx(base);
-  const reported = new Map<string, DocumentReport>(input.documents.map((d) => [d.documentId, d]));
-  return touch(ctx.db, ctx.backend, input, ctx.now(), null, reportDigest(input.documents, reported));
+  return touch(ctx.db, ctx.backend, input, ctx.now(), null, reportDigest(input.documents));
 }
 
 /**
@@ -238,13 +244,12 @@ export async function touchIfUnchanged(base: Ctx, input: CheckIn): Promise<boole
  * through the builder, compiling cost more than executing.
  */
 export async function checkIn(base: Ctx, input: CheckIn): Promise<CheckInOutcome> {
-  // Last entry wins for a document listed twice; one multi-row upsert may not touch a row twice.
-  const reported = new Map<string, DocumentReport>(input.documents.map((d) => [d.documentId, d]));
+  const reported = byDocument(input.documents);
   const complete = input.complete !== false;
   const ctx = relaxedCtx(base);
   const now = ctx.now();
 
-  const digest = complete ? reportDigest(input.documents, reported) : null;
+  const digest = complete ? reportDigest(input.documents) : null;
   if (digest !== null && (await touch(ctx.db, ctx.backend, input, now, null, digest))) {
     return { changed: [], removed: [] };
   }
