@@ -10,6 +10,7 @@ const FEATURES: Array<() => Promise<{ register(app: FastifyInstance, ctx: Server
   () => import('./management/routes.ts'),
   () => import('./declared/feature.ts'),
   () => import('./admin/routes.ts'),
+  () => import('./console/routes.ts'),
 ];
 
 export async function registerRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
