@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { SaxesParser } from 'saxes';
 import { buildSyncML, parseSyncML, type SyncMLMessage } from '../src/protocol/syncml/index.ts';
-import { parseXml } from '../src/protocol/xml/index.ts';
+import { parseXml, parseXmlWithSaxes } from '../src/protocol/xml/index.ts';
 
 const NATIVE = new URL('../../shared/fixtures/windows-26200/windows-26200.9278-package1-digest.xml', import.meta.url);
 const OWN = new URL('../test/fixtures/syncml/package1.xml', import.meta.url);
@@ -124,10 +124,11 @@ function measure(label: string, text: string): void {
   const model = parseSyncML(text);
   const r = compare({
     saxes: () => saxesOnly(text),
+    saxesTree: () => parseXmlWithSaxes(text),
     tree: () => parseXml(text),
     parse: () => parseSyncML(text),
     build: () => buildSyncML(model),
-  }) as Record<'saxes' | 'tree' | 'parse' | 'build', Rates>;
+  }) as Record<'saxes' | 'saxesTree' | 'tree' | 'parse' | 'build', Rates>;
   const row = (name: string, x: Rates, vs = true) =>
     console.log(
       `  ${name.padEnd(24)}${fmt(x.best)} msg/s (median ${fmt(x.median)})` +
@@ -135,6 +136,7 @@ function measure(label: string, text: string): void {
     );
   console.log(`\n${label}: ${text.length.toLocaleString('en-US')} chars, ${model.commands.length} commands`);
   row('raw saxes (events only)', r.saxes, false);
+  row('xml tree, saxes only', r.saxesTree);
   row('xml tree (parseXml)', r.tree);
   row('parseSyncML', r.parse);
   row('buildSyncML', r.build, false);

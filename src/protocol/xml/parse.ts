@@ -1,6 +1,8 @@
 import { SaxesParser } from 'saxes';
 import { type ErrorCode, ProtocolError } from '../errors.ts';
-import type { XmlAttribute, XmlElement, XmlText } from './tree.ts';
+import { openElement, type RawAttribute, ROOT_SCOPE, type Scope } from './element.ts';
+import { parseXmlFast } from './fast.ts';
+import type { XmlElement, XmlText } from './tree.ts';
 
 export interface XmlLimits {
   /** Maximum size of the input in UTF-8 bytes. */
@@ -16,8 +18,6 @@ export interface ParsedXml {
   /** The source text as parsed (BOM removed); element offsets index into it. */
   source: string;
 }
-
-const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 
 /**
  * Parses XML into an order-preserving tree. Namespaces are resolved here rather than by saxes so that an
@@ -42,21 +42,12 @@ export function parseXml(input: string, limits: Partial<XmlLimits> = {}): Parsed
   if (!(source as unknown as { isWellFormed(): boolean }).isWellFormed()) {
     throw new ProtocolError('XML_MALFORMED', 'unpaired UTF-16 surrogate', loneSurrogatePosition(source));
   }
-  return new TreeBuilder(source, lim).run();
+  return parseXmlFast(source, lim) ?? new TreeBuilder(source, lim).run();
 }
 
-/** In-scope namespace bindings as a chain: declaring one is an allocation, not a copy of every binding. */
-interface Scope {
-  prefix: string;
-  uri: string;
-  up: Scope | undefined;
-}
-
-const ROOT_SCOPE: Scope = { prefix: 'xml', uri: XML_NS, up: undefined };
-
-function lookup(scope: Scope | undefined, prefix: string): string {
-  for (let s = scope; s; s = s.up) if (s.prefix === prefix) return s.uri;
-  return '';
+/** The saxes-only parse, without the fast path: the reference the fast path is tested against. */
+export function parseXmlWithSaxes(input: string, limits: XmlLimits = DEFAULT_XML_LIMITS): ParsedXml {
+  return new TreeBuilder(input.charCodeAt(0) === 0xfeff ? input.slice(1) : input, limits).run();
 }
 
 /**
@@ -72,7 +63,7 @@ class TreeBuilder {
   private failure: ProtocolError | undefined;
   // Attributes are collected from their own events: saxes also gathers them into a null-prototype object, which
   // V8 keeps in dictionary mode, and enumerating that was the tree builder's largest cost.
-  private pending: Array<{ name: string; value: string }> = [];
+  private pending: RawAttribute[] = [];
   /** The text node last appended to the innermost open element, while nothing else has followed it. */
   private openText: XmlText | undefined;
 
@@ -115,44 +106,21 @@ class TreeBuilder {
     const { stack, lim, parser } = this;
     if (++this.count > lim.maxElements) this.fail('XML_TOO_MANY_NODES', `more than ${lim.maxElements} elements`);
     if (stack.length >= lim.maxDepth) this.fail('XML_TOO_DEEP', `elements nested deeper than ${lim.maxDepth}`);
-    let scope = this.scopes[this.scopes.length - 1];
-    const attrs: XmlAttribute[] = [];
-    if (this.pending.length > 0) {
-      const raw = this.pending;
-      this.pending = [];
-      for (const a of raw) {
-        if (a.name === 'xmlns') scope = { prefix: '', uri: a.value, up: scope };
-        else if (a.name.startsWith('xmlns:')) scope = { prefix: a.name.slice(6), uri: a.value, up: scope };
-      }
-      for (const { name: aname, value } of raw) {
-        const i = aname.indexOf(':');
-        const prefix = i < 0 ? '' : aname.slice(0, i);
-        const local = i < 0 ? aname : aname.slice(i + 1);
-        const uri = prefix === '' || prefix === 'xmlns' ? '' : lookup(scope, prefix);
-        attrs.push({ name: aname, local, prefix, uri, value });
-      }
-    }
-    const i = name.indexOf(':');
-    const prefix = i < 0 ? '' : name.slice(0, i);
-    const position = parser.position;
-    const el: XmlElement = {
-      kind: 'element',
+    const raw = this.pending.length > 0 ? this.pending : undefined;
+    if (raw) this.pending = [];
+    const { el, scope } = openElement(
       name,
-      local: i < 0 ? name : name.slice(i + 1),
-      prefix,
-      uri: lookup(scope, prefix),
-      attrs,
-      children: [],
-      line: parser.line,
-      column: parser.column + 1,
-      innerStart: position,
-      innerEnd: position,
-    };
+      raw,
+      this.scopes[this.scopes.length - 1] as Scope,
+      parser.line,
+      parser.column + 1,
+      parser.position,
+    );
     const parent = stack[stack.length - 1];
     if (parent) parent.children.push(el);
     else this.root = el;
     stack.push(el);
-    this.scopes.push(scope as Scope);
+    this.scopes.push(scope);
     this.openText = undefined;
   }
 
