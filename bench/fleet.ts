@@ -10,85 +10,21 @@
 // server's CPU per session beside the emulator's.
 //
 // BENCH_DEVICES (default 500), BENCH_CONCURRENCY (200), BENCH_SECONDS (10).
-import { fork } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, createServer, type TLSSocket } from 'node:tls';
+import { connect } from 'node:tls';
 import { DeviceClient } from '../src/device/client.ts';
 import { EnrollmentStore } from '../src/device/enroll/record.ts';
 import { HttpTransport } from '../src/device/net/transport.ts';
 import { parseSyncML } from '../src/protocol/syncml/index.ts';
 import { CertificateAuthority } from '../src/server/pki/ca.ts';
+import { type Pems, responderCpu, startResponder } from './responder.ts';
 
 const DEVICES = Number(process.env.BENCH_DEVICES ?? 500);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-
-type Pems = { key: string; cert: string; ca: string };
-
-/** The child: answer every SyncML POST with Status for its SyncHdr and commands, and Final. */
-function responder(pems: Pems): void {
-  const server = createServer({
-    key: pems.key,
-    cert: pems.cert,
-    ca: [pems.ca],
-    requestCert: true,
-    rejectUnauthorized: true,
-  });
-  server.on('secureConnection', (s: TLSSocket) => {
-    s.setNoDelay(true);
-    let buf = '';
-    s.on('data', (d: Buffer) => {
-      buf += d.toString('utf8');
-      for (;;) {
-        const end = buf.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        const length = Number(/content-length: (\d+)/i.exec(buf.slice(0, end))?.[1] ?? 0);
-        if (buf.length < end + 4 + length) return;
-        const body = buf.slice(end + 4, end + 4 + length);
-        buf = buf.slice(end + 4 + length);
-        const tag = (t: string) => new RegExp(`<${t}>([^<]*)</${t}>`).exec(body)?.[1] ?? '';
-        const msgId = tag('MsgID');
-        let statuses = `<Status><CmdID>1</CmdID><MsgRef>${msgId}</MsgRef><CmdRef>0</CmdRef><Cmd>SyncHdr</Cmd><Data>200</Data></Status>`;
-        let id = 2;
-        for (const m of body.matchAll(/<(Alert|Replace|Results)><CmdID>(\d+)<\/CmdID>/g)) {
-          statuses += `<Status><CmdID>${id++}</CmdID><MsgRef>${msgId}</MsgRef><CmdRef>${m[2]}</CmdRef><Cmd>${m[1]}</Cmd><Data>200</Data></Status>`;
-        }
-        const reply =
-          `<SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto><SessionID>${tag('SessionID')}</SessionID>` +
-          `<MsgID>${msgId}</MsgID><Target><LocURI>${/<Source><LocURI>([^<]*)/.exec(body)?.[1] ?? ''}</LocURI></Target>` +
-          `<Source><LocURI>${/<Target><LocURI>([^<]*)/.exec(body)?.[1] ?? ''}</LocURI></Source></SyncHdr><SyncBody>${statuses}<Final/></SyncBody></SyncML>`;
-        s.write(
-          `HTTP/1.1 200 OK\r\nContent-Type: application/vnd.syncml.dm+xml\r\nContent-Length: ${Buffer.byteLength(reply)}\r\n\r\n${reply}`,
-        );
-      }
-    });
-    s.on('error', () => {});
-  });
-  server.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as { port: number }).port }));
-  // The parent asks for the responder's CPU around its measurement, to print the two side by side.
-  process.on('message', (m: unknown) => {
-    if (m === 'cpu') {
-      const u = process.cpuUsage();
-      process.send?.({ cpuUs: u.user + u.system });
-    }
-  });
-}
-
-/** The responder's CPU time so far, µs. */
-function childCpu(child: ReturnType<typeof fork>): Promise<number> {
-  return new Promise((resolve) => {
-    const on = (m: { cpuUs?: number }) => {
-      if (m.cpuUs === undefined) return;
-      child.off('message', on);
-      resolve(m.cpuUs);
-    };
-    child.on('message', on);
-    child.send('cpu');
-  });
-}
 
 async function tlsFloor(port: number, pems: Pems, cert: { key: string; cert: string }): Promise<number> {
   const s = connect({ host: '127.0.0.1', port, ca: [pems.ca], key: cert.key, cert: cert.cert });
@@ -119,10 +55,6 @@ async function tlsFloor(port: number, pems: Pems, cert: { key: string; cert: str
 }
 
 async function main(): Promise<void> {
-  if (process.argv[2] === '--responder') {
-    process.once('message', (pems: Pems) => responder(pems));
-    return;
-  }
   const ca = await CertificateAuthority.create('bench CA');
   const serverKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const serverCert = await ca.issueServerCertificate({
@@ -135,11 +67,7 @@ async function main(): Promise<void> {
     cert: serverCert.pem,
     ca: ca.certPem,
   };
-  const child = fork(new URL(import.meta.url).pathname, ['--responder'], { execArgv: ['--import', 'tsx'] });
-  const port = await new Promise<number>((resolve) => {
-    child.once('message', (m: { port: number }) => resolve(m.port));
-    child.send(pems);
-  });
+  const { child, port } = await startResponder(pems);
   const url = `https://127.0.0.1:${port}/ManagementServer/MDM.svc`;
   const base = mkdtempSync(join(tmpdir(), 'windc-bench-fleet-'));
   const transport = new HttpTransport();
@@ -180,7 +108,7 @@ async function main(): Promise<void> {
   let failures = 0;
   let turn = 0;
   const busy = new Set<DeviceClient>();
-  const r0 = await childCpu(child);
+  const r0 = await responderCpu(child);
   const c0 = process.cpuUsage();
   const w0 = performance.now();
   const until = w0 + SECONDS * 1000;
@@ -199,7 +127,7 @@ async function main(): Promise<void> {
   );
   const u = process.cpuUsage(c0);
   const wall = (performance.now() - w0) / 1000;
-  const responderPerSession = ((await childCpu(child)) - r0) / sessions;
+  const responderPerSession = ((await responderCpu(child)) - r0) / sessions;
   const perSession = (u.user + u.system) / sessions;
   const floorCert = await ca.issueClientCertificate({ publicKey: spki, deviceId: 'floor', validityDays: 1 });
   const floor = await tlsFloor(port, pems, { key: keyPem, cert: floorCert.pem });

@@ -9,7 +9,15 @@
 // after applying would; each needs two: one delivers the document, the next reports 60 and hands over the result.
 // Each device connects with its own certificate, so every device costs a TLS handshake.
 //
-// Options: --devices N (10000), --concurrency C (devices in session at once, 96), --keep (keep the data dir).
+// The same-run baseline: afterwards, the same device code (open, own certificate and TLS handshake, account,
+// as many sessions per device as the rollout needed on average, close) runs against the trivial responder of
+// bench/responder.ts instead of windc. That is the rollout with a server that costs nothing and a device with
+// nothing to apply: its devices/s is what the emulator, TLS and this machine allow at that moment, and the
+// rollout's rate is read as a ratio to it. The responder's CPU per device beside the server's shows what windc
+// adds over bare TLS and HTTP.
+//
+// Options: --devices N (10000), --concurrency C (devices in session at once, 96), --baseline B (devices in the
+// baseline, min(N, 2000); 0 skips it), --keep (keep the data dir).
 // Environment: BENCH_DIR puts the data dir elsewhere (e.g. /dev/shm); BENCH_PROF=DIR writes the server's CPU
 // profile there; BENCH_PRELOAD=MODULE is imported into the server process first (instrumentation).
 //
@@ -29,6 +37,7 @@ import { resolveServerConfig } from '../src/server/config.ts';
 import { loadOrCreateCa } from '../src/server/pki/ca-files.ts';
 import { startServer } from '../src/server/server.ts';
 import { openStore } from '../src/store/index.ts';
+import { type Pems, responderCpu, startResponder } from './responder.ts';
 
 const GROUP = 'rollout';
 const SET = 'rollout';
@@ -69,11 +78,42 @@ async function serve(dataDir: string, port: number): Promise<void> {
   process.send?.('ready');
 }
 
+/** `count` devices through `one`, `concurrency` at a time, with progress every 10 s. */
+async function drive(
+  count: number,
+  concurrency: number,
+  one: (i: number) => Promise<{ sessions: number; ok: boolean }>,
+): Promise<{ sessions: number; failed: number }> {
+  const w0 = performance.now();
+  let next = 0;
+  let sessions = 0;
+  let failed = 0;
+  let done = 0;
+  const progress = setInterval(() => {
+    const s = (performance.now() - w0) / 1000;
+    console.log(`  ${s.toFixed(0)} s: ${done} devices done, ${sessions} sessions, ${failed} failed`);
+  }, 10_000);
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) {
+        const r = await one(next++).catch(() => ({ sessions: 0, ok: false }));
+        sessions += r.sessions;
+        done++;
+        if (!r.ok) failed++;
+      }
+    }),
+  );
+  clearInterval(progress);
+  return { sessions, failed };
+}
+
 interface Seeded {
   devIds: string[];
   keyPem: string;
   certs: string[];
   caPem: string;
+  /** A server certificate from the same CA, for the baseline's responder. */
+  responder: Pems;
 }
 
 /** N devices with an active WinDC enrollment and a windc-issued certificate, all in one static group. */
@@ -116,7 +156,8 @@ async function seed(dataDir: string, n: number): Promise<Seeded> {
     if (n >= 20_000 && (start / 500) % 20 === 19) process.stdout.write(`  seeded ${start + 500}\n`);
   }
   await store.close();
-  return { devIds, keyPem, certs, caPem: ca.certPem };
+  const serverCert = await ca.issueServerCertificate({ publicKey: spki, hostnames: ['127.0.0.1'], validityDays: 2 });
+  return { devIds, keyPem, certs, caPem: ca.certPem, responder: { key: keyPem, cert: serverCert.pem, ca: ca.certPem } };
 }
 
 function adminCall(url: string, caPem: string, token: string, method: string, path: string, body?: unknown) {
@@ -153,13 +194,18 @@ async function main(): Promise<void> {
     options: {
       devices: { type: 'string', default: '10000' },
       concurrency: { type: 'string', default: '96' },
+      baseline: { type: 'string' },
       keep: { type: 'boolean', default: false },
     },
   });
   const n = Number(values.devices);
   const concurrency = Number(values.concurrency);
+  const baselineN = values.baseline === undefined ? Math.min(n, 2000) : Number(values.baseline);
   if (!Number.isInteger(n) || n < 1 || !Number.isInteger(concurrency) || concurrency < 1) {
     throw new Error('--devices and --concurrency take positive whole numbers');
+  }
+  if (!Number.isInteger(baselineN) || baselineN < 0 || baselineN > n) {
+    throw new Error('--baseline takes a whole number from 0 to --devices');
   }
   const dataDir = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'windc-bench-rollout-'));
   const port = 20_000 + Math.floor(Math.random() * 20_000);
@@ -190,10 +236,12 @@ async function main(): Promise<void> {
 
   const transport = new HttpTransport({ idleTimeoutMs: 2000 });
   const base = mkdtempSync(join(tmpdir(), 'windc-bench-devices-'));
-  const serverUrl = `${url}/ManagementServer/MDM.svc`;
-  /** One device's whole part: open it, sessions until windc has nothing more to send it, close it. */
-  async function rollOut(i: number): Promise<{ sessions: number; ok: boolean }> {
-    const client = await DeviceClient.open(join(base, String(i)), {
+  /**
+   * One device's whole part: open it, sessions until windc has nothing more to send it, close it. With `exactly`
+   * (the baseline), that many sessions whatever the server answers.
+   */
+  async function rollOut(i: number, serverUrl: string, exactly?: number): Promise<{ sessions: number; ok: boolean }> {
+    const client = await DeviceClient.open(join(base, `${exactly === undefined ? '' : 'b'}${i}`), {
       transport,
       persist: false,
       trustedCaPems: [seeded.caPem],
@@ -222,6 +270,10 @@ async function main(): Promise<void> {
         sessions++;
         await client.device.idle();
         if (!r.ok) return { sessions, ok: false };
+        if (exactly !== undefined) {
+          if (sessions >= exactly) return { sessions, ok: true };
+          continue;
+        }
         if ((settled && r.commands > 0) || r.commands === 0) return { sessions, ok: true };
         if (sessions >= 6) return { sessions, ok: false };
       }
@@ -248,25 +300,7 @@ async function main(): Promise<void> {
   const docId = doc.document.id;
   await adminCall(url, seeded.caPem, token, 'PUT', `/sets/${SET}/documents/${docId}`);
 
-  let next = 0;
-  let sessions = 0;
-  let failed = 0;
-  let done = 0;
-  const progress = setInterval(() => {
-    const s = (performance.now() - w0) / 1000;
-    console.log(`  ${s.toFixed(0)} s: ${done} devices done, ${sessions} sessions, ${failed} failed`);
-  }, 10_000);
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, n) }, async () => {
-      while (next < n) {
-        const r = await rollOut(next++).catch(() => ({ sessions: 0, ok: false }));
-        sessions += r.sessions;
-        done++;
-        if (!r.ok) failed++;
-      }
-    }),
-  );
-  clearInterval(progress);
+  const { sessions, failed } = await drive(n, concurrency, (i) => rollOut(i, `${url}/ManagementServer/MDM.svc`));
   let rollup: { counts: Record<string, number> } = { counts: {} };
   for (;;) {
     rollup = (await adminCall(url, seeded.caPem, token, 'GET', `/documents/${docId}`)) as typeof rollup &
@@ -282,18 +316,47 @@ async function main(): Promise<void> {
   const emu = process.cpuUsage(c0);
   const after = await stats();
   const compliant = rollup.counts.compliant ?? 0;
+  const serverMs = after.cpuMs - before.cpuMs;
+  const emuMs = (emu.user + emu.system) / 1000;
   console.log(
     `  all ${compliant} compliant with results fetched in ${wall.toFixed(1)} s: ${(n / wall).toFixed(0)} devices/s`,
   );
   console.log(`  sessions      ${sessions} (${failed} devices failed), ${(sessions / wall).toFixed(0)}/s`);
   console.log(
-    `  server        CPU ${((after.cpuMs - before.cpuMs) / 1000).toFixed(1)} s (${((after.cpuMs - before.cpuMs) / 10 / wall).toFixed(0)}% of one core), RSS ${after.rssMb.toFixed(0)} MB (peak ${after.maxRssMb.toFixed(0)} MB)`,
+    `  server        CPU ${(serverMs / 1000).toFixed(1)} s, ${(serverMs / n).toFixed(2)} ms per device (${(serverMs / 10 / wall).toFixed(0)}% of one core), RSS ${after.rssMb.toFixed(0)} MB (peak ${after.maxRssMb.toFixed(0)} MB)`,
   );
   console.log(
-    `  emulator      CPU ${((emu.user + emu.system) / 1e6).toFixed(1)} s, RSS ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB`,
+    `  emulator      CPU ${(emuMs / 1000).toFixed(1)} s, ${(emuMs / n).toFixed(2)} ms per device, RSS ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB`,
   );
   console.log(`  counts        ${JSON.stringify(rollup.counts)}`);
   child.kill('SIGINT');
+
+  if (baselineN > 0) {
+    // As many sessions per device as the rollout needed, so the two differ only in what the server does and what
+    // the device has to apply.
+    const perDevice = Math.max(1, Math.round(sessions / n));
+    const responder = await startResponder(seeded.responder);
+    const responderUrl = `https://127.0.0.1:${responder.port}/ManagementServer/MDM.svc`;
+    console.log(`baseline: ${baselineN} devices, ${perDevice} sessions each, against a trivial responder`);
+    const r0 = await responderCpu(responder.child);
+    const bc0 = process.cpuUsage();
+    const bw0 = performance.now();
+    const b = await drive(baselineN, concurrency, (i) => rollOut(i, responderUrl, perDevice));
+    const bWall = (performance.now() - bw0) / 1000;
+    const bEmu = process.cpuUsage(bc0);
+    const bEmuMs = (bEmu.user + bEmu.system) / 1000;
+    const rMs = ((await responderCpu(responder.child)) - r0) / 1000;
+    responder.child.kill();
+    console.log(
+      `  done in ${bWall.toFixed(1)} s: ${(baselineN / bWall).toFixed(0)} devices/s, ${b.sessions} sessions (${b.failed} devices failed)`,
+    );
+    console.log(
+      `  responder     CPU ${(rMs / baselineN).toFixed(2)} ms per device; emulator CPU ${(bEmuMs / baselineN).toFixed(2)} ms per device`,
+    );
+    console.log(
+      `rollout/baseline: ${(n / wall / (baselineN / bWall)).toFixed(2)} of the baseline's devices/s; server CPU ${(serverMs / n / (rMs / baselineN)).toFixed(1)}× the responder's, emulator CPU ${(emuMs / n / (bEmuMs / baselineN)).toFixed(1)}× its baseline's`,
+    );
+  }
   transport.close();
   if (!values.keep) {
     rmSync(dataDir, { recursive: true, force: true });
