@@ -234,11 +234,11 @@ export class DeviceClient {
       tls: await this.identity(record),
       endpoint: this.device.endpoint(accountId),
       record,
-      saveRecord: () => this.store.save(),
+      saveRecord: this.saveRecords,
       devId: this.device.identity.devId,
       providerId: account.providerId,
-      readNode: (u) => this.cachedNode(u),
-      nodesChanged: () => this.nodes.clear(),
+      readNode: this.readNode,
+      nodesChanged: this.nodesChanged,
       faults: this.device.faults,
       cv: this.cv,
       retry: this.retry(record),
@@ -264,12 +264,16 @@ export class DeviceClient {
     return r;
   }
 
-  private cachedNode(locUri: string): string | undefined {
+  // The session context's callbacks, made once per client: a session runs per poll of every device, and each
+  // closure made per session costs the TypeScript loader a defineProperty.
+  private readonly saveRecords = (): Promise<void> => this.store.save();
+  private readonly nodesChanged = (): void => this.nodes.clear();
+  private readonly readNode = (locUri: string): string | undefined => {
     if (this.nodes.has(locUri)) return this.nodes.get(locUri);
     const v = this.device.getNode(locUri);
     this.nodes.set(locUri, v);
     return v;
-  }
+  };
 
   /** The person removes the work account: a session carrying the 1226 alert, then the account is gone. */
   async unenroll(accountId: string): Promise<SessionResult> {

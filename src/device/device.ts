@@ -70,6 +70,8 @@ export class Device {
   private readonly persister: Persister;
   private readonly unenrollListeners = new Set<Listener<AccountInfo>>();
   readonly identity: DeviceIdentity;
+  /** Made once: every session builds an endpoint, and a closure per session costs the TypeScript loader a defineProperty. */
+  private readonly identityOf = (): DeviceIdentity => this.identity;
   private settings: DeviceSettings;
 
   private constructor(
@@ -232,11 +234,7 @@ export class Device {
   endpoint(accountId: string): ManagementEndpoint {
     const a = this.accounts.get(accountId);
     if (!a) throw new Error(`no account ${accountId}`);
-    return new ManagementEndpoint(a, {
-      engine: this.engine,
-      declared: this.declared,
-      identity: () => this.identity,
-    });
+    return new ManagementEndpoint(a, { engine: this.engine, declared: this.declared, identity: this.identityOf });
   }
 
   /** A refresh could not repair a document (or lacks instance data): start a session for that account. */

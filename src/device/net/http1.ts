@@ -102,7 +102,18 @@ export interface ConnectOptions {
 /** One keep-alive TLS connection carrying one request at a time. */
 export class Connection {
   private parser = new ResponseParser();
-  private waiter: { resolve(r: RawResponse): void; reject(e: Error): void } | undefined;
+  /**
+   * The request in flight. Its callbacks are the promise's own, kept with the timer rather than wrapped in new
+   * closures: a request is made per message of every device, and each named closure costs the TypeScript loader
+   * a defineProperty.
+   */
+  private waiter:
+    | {
+        resolve(r: RawResponse & { keepAlive: boolean }): void;
+        reject(e: Error): void;
+        timer: ReturnType<typeof setTimeout>;
+      }
+    | undefined;
   private ended = false;
   /** Requests answered on this connection; a failure on a reused connection may be a stale one. */
   used = 0;
@@ -158,16 +169,7 @@ export class Connection {
       const timer = setTimeout(() => {
         this.kill(new NetworkError(`no answer within ${timeoutMs} ms`, 'ETIMEDOUT'));
       }, timeoutMs);
-      this.waiter = {
-        resolve: (r) => {
-          clearTimeout(timer);
-          resolve(r as RawResponse & { keepAlive: boolean });
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      };
+      this.waiter = { resolve, reject, timer };
       this.used++;
       this.socket.write(data);
     });
@@ -190,6 +192,7 @@ export class Connection {
     const w = this.waiter;
     this.waiter = undefined;
     this.parser = new ResponseParser();
+    clearTimeout(w.timer);
     if (!res.keepAlive) this.close();
     w.resolve(res);
   }
@@ -199,7 +202,10 @@ export class Connection {
     const w = this.waiter;
     this.waiter = undefined;
     this.socket.destroy();
-    w?.reject(e);
+    if (w) {
+      clearTimeout(w.timer);
+      w.reject(e);
+    }
   }
 
   close(): void {

@@ -110,25 +110,7 @@ export function receive(input: ReceiveInput): Received {
     state,
     notes: [],
   };
-  const facts: Record<string, string> = { ...(input.devInfo ?? {}) };
-  let factsChanged = false;
-  const setFact = (key: string, value: string) => {
-    if (facts[key] !== value) {
-      facts[key] = value;
-      factsChanged = true;
-    }
-  };
-  const status = (cmd: SyncMLCommand | CommandFailure, code: number) => {
-    if (cmd.cmdId === undefined) return;
-    r.statuses.push(
-      statusFor(
-        msgId,
-        { cmd: 'kind' in cmd && cmd.kind !== 'Invalid' ? cmd.kind : cmd.cmd, cmdId: cmd.cmdId },
-        '',
-        code,
-      ),
-    );
-  };
+  const facts = new Facts(input.devInfo);
 
   for (const cmd of bodyInOrder(input.parse)) {
     switch (cmd.kind) {
@@ -138,18 +120,18 @@ export function receive(input: ReceiveInput): Received {
         } else if (cmd.cmdId === undefined) {
           r.notes.push(`undecodable ${cmd.cmd} without a CmdID left unanswered: ${cmd.error.message}`);
         } else {
-          status(cmd, cmd.error.syncmlStatus);
+          status(r, msgId, cmd, cmd.error.syncmlStatus);
         }
         break;
       case 'Alert':
-        status(cmd, onAlert(cmd, r, state, setFact));
+        status(r, msgId, cmd, onAlert(cmd, r, state, facts));
         break;
       case 'Replace': {
         // The device reports facts about itself (DevInfo); an Item without a node or a value says nothing.
         const codes = cmd.items.map((it) => {
           const uri = it.source?.locUri ?? it.target?.locUri;
           if (uri === undefined || it.data === undefined) return StatusCode.BAD_REQUEST;
-          setFact(factKey(uri), it.data);
+          facts.set(factKey(uri), it.data);
           return StatusCode.OK;
         });
         r.statuses.push(...itemStatuses(msgId, cmd, codes, () => ''));
@@ -159,11 +141,11 @@ export function receive(input: ReceiveInput): Received {
         onStatus(cmd, r, state, msgId);
         break;
       case 'Results':
-        onResults(cmd, r, state, input.maxObjSize, setFact, msgId);
+        onResults(cmd, r, state, input.maxObjSize, facts, msgId);
         break;
       default:
         // A client may send only Alert, Replace (DevInfo), Status and Results ([O 2.3]).
-        status(cmd, StatusCode.COMMAND_NOT_ALLOWED);
+        status(r, msgId, cmd, StatusCode.COMMAND_NOT_ALLOWED);
     }
   }
   if (message.final && state.receiving) {
@@ -173,11 +155,38 @@ export function receive(input: ReceiveInput): Received {
     delete state.receiving;
   }
   r.receivingObject = state.receiving !== undefined;
-  if (factsChanged) r.devInfo = facts;
+  if (facts.changed) r.devInfo = facts.values;
   return r;
 }
 
-function onAlert(a: AlertCommand, r: Received, state: EngineState, setFact: (k: string, v: string) => void): number {
+/**
+ * What the device says about itself (DevInfo, DevDetail, LoginStatus), and whether this message changed it. A
+ * class rather than closures over locals: this runs for every message, and the TypeScript loader gives every
+ * named closure a defineProperty call each time one is created.
+ */
+class Facts {
+  readonly values: Record<string, string>;
+  changed = false;
+
+  constructor(known: Readonly<Record<string, string>> | null | undefined) {
+    this.values = { ...(known ?? {}) };
+  }
+
+  set(key: string, value: string): void {
+    if (this.values[key] !== value) {
+      this.values[key] = value;
+      this.changed = true;
+    }
+  }
+}
+
+function status(r: Received, msgId: string, cmd: SyncMLCommand | CommandFailure, code: number): void {
+  if (cmd.cmdId === undefined) return;
+  const name = 'kind' in cmd && cmd.kind !== 'Invalid' ? cmd.kind : cmd.cmd;
+  r.statuses.push(statusFor(msgId, { cmd: name, cmdId: cmd.cmdId }, '', code));
+}
+
+function onAlert(a: AlertCommand, r: Received, state: EngineState, facts: Facts): number {
   switch (a.code) {
     case AlertCode.SERVER_INITIATED_MGMT:
     case AlertCode.CLIENT_INITIATED_MGMT:
@@ -195,7 +204,7 @@ function onAlert(a: AlertCommand, r: Received, state: EngineState, setFact: (k: 
       delete state.sending;
       return StatusCode.OK;
     case AlertCode.CLIENT_EVENT:
-      return onClientEvent(a, r, setFact);
+      return onClientEvent(a, r, facts);
     case AlertCode.GENERIC_ALERT: {
       const type = alertType(a);
       if (type === AlertType.UNENROLLMENT_USER_REQUEST) r.unenroll = type;
@@ -207,12 +216,12 @@ function onAlert(a: AlertCommand, r: Received, state: EngineState, setFact: (k: 
   }
 }
 
-function onClientEvent(a: AlertCommand, r: Received, setFact: (k: string, v: string) => void): number {
+function onClientEvent(a: AlertCommand, r: Received, facts: Facts): number {
   const item = a.items[0];
   switch (alertType(a)) {
     case AlertType.LOGIN_STATUS:
       if (item?.data === undefined) return StatusCode.BAD_REQUEST;
-      setFact('LoginStatus', item.data);
+      facts.set('LoginStatus', item.data);
       return StatusCode.OK;
     case AlertType.DECLARED_CONFIGURATION_DOCUMENTS:
       try {
@@ -293,7 +302,7 @@ function onResults(
   r: Received,
   state: EngineState,
   maxObjSize: number,
-  setFact: (k: string, v: string) => void,
+  facts: Facts,
   msgId: string,
 ): void {
   const assembled = assembleResults(res, state, maxObjSize);
@@ -308,7 +317,7 @@ function onResults(
   const items: ResultItem[] = assembled.items.map((it) => {
     const source = it.source?.locUri ?? it.target?.locUri ?? '';
     const meta = it.meta ?? res.meta;
-    if (source.startsWith('./DevDetail/') && it.data !== undefined) setFact(factKey(source), it.data);
+    if (source.startsWith('./DevDetail/') && it.data !== undefined) facts.set(factKey(source), it.data);
     const out: ResultItem = { source };
     if (meta?.format !== undefined) out.format = meta.format;
     if (meta?.type !== undefined) out.type = meta.type;
