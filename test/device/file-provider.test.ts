@@ -50,6 +50,18 @@ describe('the sandbox: Windows paths below the device directory', () => {
     await symlink(os.tmpdir(), path.join(dir, 'sandbox', 'C', 'escape'));
     assert.equal(await hresultOf(sandbox.resolve('C:\\escape\\x.txt')), HResult.ACCESS_DENIED);
   });
+
+  it('refuses an existing file that is a symbolic link leading out, and a path below a missing directory', async () => {
+    const outside = path.join(dir, 'outside.txt');
+    await writeFile(outside, 'secret');
+    await symlink(outside, path.join(dir, 'sandbox', 'C', 'link.txt'));
+    assert.equal(await hresultOf(sandbox.resolve('C:\\link.txt')), HResult.ACCESS_DENIED);
+    assert.equal(await hresultOf(sandbox.resolve('C:\\ESCAPE\\deeper\\x.txt')), HResult.ACCESS_DENIED);
+    assert.equal(
+      await sandbox.resolve('C:\\new\\deeper\\x.txt'),
+      path.join(dir, 'sandbox', 'C', 'new', 'deeper', 'x.txt'),
+    );
+  });
 });
 
 describe('MSFT_FileDirectoryConfiguration', () => {

@@ -47,6 +47,9 @@ export function splitWindowsPath(p: string): { drive: string; segments: string[]
 }
 
 export class Sandbox {
+  /** The root's real path: the root is the device's own directory and does not move while the device runs. */
+  private realRoot: string | undefined;
+
   constructor(readonly root: string) {}
 
   async init(): Promise<void> {
@@ -56,19 +59,25 @@ export class Sandbox {
   /** The host path for a Windows path; the parent directories need not exist. */
   async resolve(windowsPath: string): Promise<string> {
     const { drive, segments } = splitWindowsPath(windowsPath);
-    const root = await realpath(this.root);
+    this.realRoot ??= await realpath(this.root);
+    const root = this.realRoot;
     let host = path.join(root, drive);
+    // The deepest path known to exist: only it needs realpath, and asking realpath about the parts that do not
+    // exist yet would only fail (one thrown error per missing level) on the way up to it.
+    let deepest = root;
     let existing = true;
     for (const s of segments) {
       if (existing) {
-        const match = await this.findEntry(host, s);
-        existing = match !== undefined;
-        host = path.join(host, match ?? s);
+        const entry = await this.findEntry(host, s);
+        if (entry.listed) deepest = host;
+        existing = entry.match !== undefined;
+        host = path.join(host, entry.match ?? s);
+        if (existing) deepest = host;
       } else {
         host = path.join(host, s);
       }
     }
-    await this.checkInside(root, host, windowsPath);
+    await this.checkInside(root, deepest, windowsPath);
     return host;
   }
 
@@ -77,20 +86,25 @@ export class Sandbox {
     return path.relative(this.root, host).split(path.sep).join('/');
   }
 
-  private async findEntry(dir: string, name: string): Promise<string | undefined> {
+  /** Whether `dir` could be listed (it exists), and the entry naming `name` whatever its case. */
+  private async findEntry(dir: string, name: string): Promise<{ listed: boolean; match?: string | undefined }> {
     let names: string[];
     try {
       names = await readdir(dir);
     } catch {
-      return undefined;
+      return { listed: false };
     }
-    if (names.includes(name)) return name;
+    if (names.includes(name)) return { listed: true, match: name };
     const lower = name.toLowerCase();
-    return names.find((n) => n.toLowerCase() === lower);
+    return { listed: true, match: names.find((n) => n.toLowerCase() === lower) };
   }
 
-  private async checkInside(root: string, host: string, windowsPath: string): Promise<void> {
-    let probe = host;
+  /**
+   * The deepest existing directory (or entry) must resolve inside the root. It may vanish between the listing
+   * and this check; then its parents are tried, up to the root.
+   */
+  private async checkInside(root: string, deepest: string, windowsPath: string): Promise<void> {
+    let probe = deepest;
     for (;;) {
       try {
         const real = await realpath(probe);
