@@ -37,6 +37,13 @@ export interface MessageArrival {
    * otherwise look like a retransmission within an older session.
    */
   opens?: boolean | undefined;
+  /**
+   * Inside a transaction only: leave the row as it is and let the caller write the new state, with the engine's
+   * data, in one statement through `saveArrival` before the transaction ends. Every message then writes its
+   * session row once instead of twice. The row is locked all the same (PostgreSQL), and a replay writes nothing
+   * either way.
+   */
+  defer?: boolean | undefined;
 }
 
 export interface ArrivalOutcome {
@@ -64,6 +71,8 @@ export interface SessionStore {
   setNonce(enrollmentId: number, nonce: string): Promise<void>;
   /** Replaces the session's engine data, unless a newer session has started meanwhile. */
   saveData(enrollmentId: number, seq: number, data: unknown): Promise<boolean>;
+  /** Writes a deferred arrival's session state (`arrive` with `defer`) with the engine's data, in the same transaction. */
+  saveArrival(session: SessionState, data: unknown): Promise<void>;
   /** Commands delivered in that session whose Status has not come back yet. */
   outstanding(enrollmentId: number, seq: number): Promise<Delivery[]>;
 }

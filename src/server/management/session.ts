@@ -64,6 +64,8 @@ export async function handleMessage(deps: SessionDeps, auth: Authenticated, pars
       sessionId: request.header.sessionId,
       msgId,
       opens,
+      // A digest marks the row authenticated mid-message, so its row must be written on arrival.
+      defer: !auth.digest,
     });
     const seq = arrival.session.seq;
     const data: SessionData = arrival.isNew ? { state: {} } : readSessionData(arrival.session.data);
@@ -126,10 +128,10 @@ export async function handleMessage(deps: SessionDeps, auth: Authenticated, pars
     const stored: SessionData = opens
       ? { state: composed.state }
       : { state: composed.state, last: { msgId, before: data.state } };
-    // A message that opens a session and leaves nothing to remember needs no write: the row says null already.
-    if (!(arrival.isNew && opens && isEmptyState(composed.state))) {
-      await tx.sessions.saveData(enrollment.id, seq, stored);
-    }
+    // A message that opens a session and leaves nothing to remember stores null, as a session starts with.
+    const empty = arrival.isNew && opens && isEmptyState(composed.state);
+    if (!auth.digest) await tx.sessions.saveArrival(arrival.session, empty ? null : stored);
+    else if (!empty) await tx.sessions.saveData(enrollment.id, seq, stored);
     return { composed, received, plan, session, replies, cancelled };
   });
 }

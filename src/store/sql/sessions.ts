@@ -80,6 +80,7 @@ export class SqlSessions implements SessionStore {
             updated_at: now,
           }
         : { ...row, last_msg_id: input.msgId, updated_at: now };
+      if (input.defer) return { session: toSession(next), isNew, replay: false };
       const update = prebuilt(
         this.ctx.backend,
         'sessions:arrive',
@@ -149,6 +150,27 @@ export class SqlSessions implements SessionStore {
     );
     const r = await run(this.ctx.db, text, [toJson(data), this.ctx.now(), enrollmentId, seq]);
     return (r.numAffectedRows ?? 0n) > 0n;
+  }
+
+  /** Prebuilt: the one session-row write of most management messages (see `MessageArrival.defer`). */
+  async saveArrival(session: SessionState, data: unknown): Promise<void> {
+    const text = prebuilt(
+      this.ctx.backend,
+      'sessions:arrival',
+      (p) =>
+        `update dm_sessions set seq = ${p()}, session_id = ${p()}, last_msg_id = ${p()}, authenticated = ${p()},
+         data = ${p()}, started_at = ${p()}, updated_at = ${p()} where enrollment_id = ${p()}`,
+    );
+    await run(this.ctx.db, text, [
+      session.seq,
+      session.sessionId,
+      session.lastMsgId,
+      session.authenticated ? 1 : 0,
+      toJson(data),
+      session.startedAt,
+      session.updatedAt,
+      session.enrollmentId,
+    ]);
   }
 
   /** Prebuilt: read by every message that answers delivered commands. */

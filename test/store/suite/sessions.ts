@@ -75,6 +75,41 @@ export function sessionsSuite(h: StoreHarness): void {
       assert.equal((await store.sessions.get(e.id))?.data, null);
     });
 
+    it('writes a deferred arrival once, with the engine data, in the same transaction', async () => {
+      const e = await enrolled(store);
+      await store.sessions.arrive({ enrollmentId: e.id, sessionId: '1', msgId: 1 });
+      clock.tick();
+      const m2 = await store.transaction(async (tx) => {
+        const a = await tx.sessions.arrive({ enrollmentId: e.id, sessionId: '1', msgId: 2, defer: true });
+        assert.deepEqual((await tx.sessions.get(e.id))?.lastMsgId, 1, 'nothing is written on arrival');
+        await tx.sessions.saveArrival(a.session, { state: { n: 2 } });
+        return a;
+      });
+      assert.deepEqual([m2.isNew, m2.replay, m2.session.seq, m2.session.lastMsgId], [false, false, 1, 2]);
+      assert.deepEqual(await store.sessions.get(e.id), { ...m2.session, data: { state: { n: 2 } } });
+      const again = await store.transaction((tx) =>
+        tx.sessions.arrive({ enrollmentId: e.id, sessionId: '1', msgId: 2, defer: true }),
+      );
+      assert.deepEqual([again.replay, again.session.data], [true, { state: { n: 2 } }]);
+      // A deferred arrival whose transaction rolls back leaves the session as it was.
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          const a = await tx.sessions.arrive({ enrollmentId: e.id, sessionId: '2', msgId: 1, defer: true });
+          await tx.sessions.saveArrival(a.session, null);
+          throw new Error('rolled back');
+        }),
+        /rolled back/,
+      );
+      assert.deepEqual((await store.sessions.get(e.id))?.sessionId, '1');
+      const s2 = await store.transaction(async (tx) => {
+        const a = await tx.sessions.arrive({ enrollmentId: e.id, sessionId: '2', msgId: 1, defer: true });
+        await tx.sessions.saveArrival(a.session, null);
+        return a;
+      });
+      assert.deepEqual([s2.isNew, s2.session.seq, s2.session.data], [true, 2, null]);
+      assert.deepEqual(await store.sessions.get(e.id), s2.session);
+    });
+
     it('lists what is outstanding in a session', async () => {
       const e = await enrolled(store);
       const { session } = await store.sessions.arrive({ enrollmentId: e.id, sessionId: '7', msgId: 1 });
