@@ -20,13 +20,11 @@ const LF = 10;
 const SPACE = 32;
 const BANG = 33;
 const QUOT = 34;
-const AMP = 38;
 const APOS = 39;
 const SLASH = 47;
 const LT = 60;
 const EQ = 61;
 const GT = 62;
-const RBRACKET = 93;
 
 /** Thrown (never escapes this file) to abandon the fast path; not an Error, so it costs no stack trace. */
 const GIVE_UP = Symbol('give up');
@@ -59,12 +57,18 @@ function isSpace(c: number): boolean {
 }
 
 /**
- * Whether a character may appear as-is in this subset's character data: XML 1.0 `Char` without `\r` and without
- * surrogates (saxes counts columns in code points; leaving astral text to it keeps positions identical).
+ * A character outside this subset: not an XML 1.0 `Char`, or `\r` (saxes normalises line ends), or a surrogate
+ * (saxes counts columns in code points; leaving astral text to it keeps positions identical). Checked once over
+ * the whole input, so the scanners below can use native searches instead of looking at every character.
  */
-function isPlainChar(c: number): boolean {
-  return c >= SPACE ? c < 0xd800 || (c > 0xdfff && c < 0xfffe) : c === LF || c === TAB;
-}
+const OUTSIDE_SUBSET = /[^\t\n\x20-\uD7FF\uE000-\uFFFD]/;
+
+const AMP_CHAR = 0;
+const LT_CHAR = 1;
+const LF_CHAR = 2;
+const TAB_CHAR = 3;
+const CDATA_END = 4;
+const SEARCHED = ['&', '<', '\n', '\t', ']]>'];
 
 const XML_DECL =
   /<\?xml[ \t\n]+version[ \t\n]*=[ \t\n]*(?:"1\.0"|'1\.0')(?:[ \t\n]+encoding[ \t\n]*=[ \t\n]*(?:"[A-Za-z][A-Za-z0-9._-]*"|'[A-Za-z][A-Za-z0-9._-]*'))?(?:[ \t\n]+standalone[ \t\n]*=[ \t\n]*(?:"(?:yes|no)"|'(?:yes|no)'))?[ \t\n]*\?>/y;
@@ -75,6 +79,7 @@ class FastReader {
   private root: XmlElement | undefined;
   private count = 0;
   private openText: XmlText | undefined;
+  private readonly found: number[] = [-2, -2, -2, -2, -2];
   // Line tracking is lazy: positions are needed only at start tags, and the next newline is found once.
   private line = 1;
   private lineStart = 0;
@@ -89,6 +94,7 @@ class FastReader {
 
   run(): ParsedXml {
     const src = this.src;
+    if (OUTSIDE_SUBSET.test(src)) giveUp();
     let p = 0;
     if (src.startsWith('<?', 0)) {
       XML_DECL.lastIndex = 0;
@@ -214,7 +220,6 @@ class FastReader {
     if (!src.startsWith('<![CDATA[', p)) giveUp();
     const end = src.indexOf(']]>', p + 9);
     if (end < 0) giveUp();
-    for (let i = p + 9; i < end; i++) if (!isPlainChar(src.charCodeAt(i))) giveUp();
     this.addText(src.slice(p + 9, end), true);
     return end + 3;
   }
@@ -224,41 +229,44 @@ class FastReader {
     const end = src.indexOf('-->', p + 4);
     // A comment may not contain `--` nor end in `-`: the first `--` after the opener must be the terminator's.
     if (end < 0 || src.indexOf('--', p + 4) !== end) giveUp();
-    for (let i = p + 4; i < end; i++) if (!isPlainChar(src.charCodeAt(i))) giveUp();
     return end + 3;
   }
 
   private text(p: number): number {
     const src = this.src;
-    const n = src.length;
-    let entities = false;
-    let i = p;
-    for (; i < n; i++) {
-      const c = src.charCodeAt(i);
-      if (c === LT) break;
-      if (c === AMP) entities = true;
-      else if (c === GT) {
-        if (src.charCodeAt(i - 1) === RBRACKET) giveUp(); // `]]>` is not allowed in character data
-      } else if (!isPlainChar(c)) giveUp();
-    }
-    if (i >= n) giveUp();
-    this.addText(entities ? this.expand(p, i, false) : src.slice(p, i), false);
-    return i;
+    const end = src.indexOf('<', p);
+    if (end < 0) giveUp();
+    const cdataEnd = this.next(CDATA_END, p);
+    if (cdataEnd >= 0 && cdataEnd < end) giveUp(); // `]]>` is not allowed in character data
+    const amp = this.next(AMP_CHAR, p);
+    this.addText(amp >= 0 && amp < end ? this.expand(p, end, false) : src.slice(p, end), false);
+    return end;
   }
 
   private attributeValue(start: number, end: number): string {
-    const src = this.src;
-    let entities = false;
-    let spaces = false;
-    for (let i = start; i < end; i++) {
-      const c = src.charCodeAt(i);
-      if (c === AMP) entities = true;
-      else if (c === LF || c === TAB) spaces = true;
-      else if (c === LT || !isPlainChar(c)) giveUp();
-    }
-    if (entities) return this.expand(start, end, spaces);
-    const value = src.slice(start, end);
+    const lt = this.next(LT_CHAR, start);
+    if (lt >= 0 && lt < end) giveUp();
+    const nl = this.next(LF_CHAR, start);
+    const tab = this.next(TAB_CHAR, start);
+    const spaces = (nl >= 0 && nl < end) || (tab >= 0 && tab < end);
+    const amp = this.next(AMP_CHAR, start);
+    if (amp >= 0 && amp < end) return this.expand(start, end, spaces);
+    const value = this.src.slice(start, end);
     return spaces ? normaliseSpaces(value) : value;
+  }
+
+  /**
+   * The first occurrence of `FOUND[kind]` at or after `from`, or -1. Searches only move forward, so the position
+   * found last is kept and reused until the reader passes it: each kind costs one native scan of the input.
+   */
+  private next(kind: number, from: number): number {
+    const found = this.found;
+    let at = found[kind] as number;
+    if (at !== -1 && at < from) {
+      at = this.src.indexOf(SEARCHED[kind] as string, from);
+      found[kind] = at;
+    }
+    return at;
   }
 
   /** Character data with its entity references expanded; attribute values also turn literal tabs and newlines into spaces. */
