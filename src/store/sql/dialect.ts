@@ -23,10 +23,13 @@ import type { Schema } from './schema.ts';
  * `prepare` per process instead of one per call. Statements are never iterated (no streaming), so sharing one
  * prepared statement between calls is safe on the single connection.
  */
-function cachingDatabase(db: Database.Database, capacity = 256): SqliteDatabase {
+function cachingDatabase(db: Database.Database, capacity = 256): DirectDatabase {
   const cache = new Map<string, SqliteStatement>();
   return {
     close: () => db.close(),
+    get inTransaction() {
+      return db.inTransaction;
+    },
     prepare(sql: string): SqliteStatement {
       let stmt = cache.get(sql);
       if (stmt) {
@@ -40,6 +43,12 @@ function cachingDatabase(db: Database.Database, capacity = 256): SqliteDatabase 
       return stmt;
     },
   };
+}
+
+/** The driver's database, plus what `directSqlite` needs to know whether a statement may bypass the driver. */
+export interface DirectDatabase extends SqliteDatabase {
+  /** A transaction is open on the connection (better-sqlite3's view of SQLite's autocommit flag). */
+  readonly inTransaction: boolean;
 }
 
 /**
@@ -61,7 +70,7 @@ class ImmediateSqliteDriver extends SqliteDriver {
  */
 class TransactionalDdlSqliteAdapter extends SqliteAdapter {
   /** The database behind the driver's one connection; see `heldSqlite`. */
-  constructor(readonly database: SqliteDatabase) {
+  constructor(readonly database: DirectDatabase) {
     super();
   }
   override get supportsTransactionalDdl(): boolean {
@@ -70,21 +79,24 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
 }
 
 /**
- * The SQLite database a kysely transaction runs on, for executing prebuilt text without kysely's per-query
- * promise chain (see prebuilt.ts). Only inside a transaction: the transaction holds the driver's single
- * connection (its mutex) until it commits or rolls back, so a statement run directly on the database is in that
- * transaction, exactly as one sent through the transaction's executor would be, and nobody else's. Outside one,
- * another transaction may hold the connection, and a direct statement would land inside it.
+ * The SQLite database to execute prebuilt text on directly, without kysely's per-query promise chain and
+ * connection mutex (see prebuilt.ts); undefined when the statement must go through kysely.
+ * - Inside a kysely transaction: the transaction holds the driver's single connection until it commits or rolls
+ *   back, so a direct statement is in that transaction, exactly as one sent through its executor would be.
+ * - Outside one, only while no transaction is open on the connection. Statements are synchronous, so a direct
+ *   one then runs and autocommits on its own, exactly as if the mutex had been free; whereas while another
+ *   flow's transaction is open it would land inside that transaction and share its fate, so it waits its turn
+ *   through kysely instead.
  */
-export function heldSqlite(db: Kysely<Schema>): SqliteDatabase | undefined {
-  if (!db.isTransaction) return undefined;
+export function directSqlite(db: Kysely<Schema>): SqliteDatabase | undefined {
   const adapter = db.getExecutor().adapter;
-  return adapter instanceof TransactionalDdlSqliteAdapter ? adapter.database : undefined;
+  if (!(adapter instanceof TransactionalDdlSqliteAdapter)) return undefined;
+  return db.isTransaction || !adapter.database.inTransaction ? adapter.database : undefined;
 }
 
 class WindcSqliteDialect extends SqliteDialect {
-  readonly #database: SqliteDatabase;
-  constructor(database: SqliteDatabase) {
+  readonly #database: DirectDatabase;
+  constructor(database: DirectDatabase) {
     super({ database });
     this.#database = database;
   }

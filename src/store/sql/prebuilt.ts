@@ -5,7 +5,7 @@
  */
 import { CompiledQuery, type Kysely, type QueryResult } from 'kysely';
 import type { Backend } from '../store.ts';
-import { heldSqlite } from './dialect.ts';
+import { directSqlite } from './dialect.ts';
 import type { Schema } from './schema.ts';
 
 /** Shapes are few (multi-row statements vary by row count only), but a cap keeps a hostile report bounded. */
@@ -39,11 +39,12 @@ export function list(param: () => string, count: number): string {
 }
 
 /**
- * Executes prebuilt text. Inside a SQLite transaction it goes straight to the (cached) prepared statement, which
- * is what kysely's SQLite connection does too, minus the promise chain around it; elsewhere through kysely.
+ * Executes prebuilt text. On SQLite, whenever `directSqlite` allows, it goes straight to the (cached) prepared
+ * statement, which is what kysely's SQLite connection does too, minus the promise chain and mutex around it;
+ * otherwise, and on PostgreSQL, through kysely.
  */
 export function run<R>(db: Kysely<Schema>, text: string, params: readonly unknown[]): Promise<QueryResult<R>> {
-  const sqlite = heldSqlite(db);
+  const sqlite = directSqlite(db);
   if (sqlite === undefined) return db.executeQuery<R>(CompiledQuery.raw(text, [...params]));
   try {
     // As kysely's SqliteConnection.executeQuery: a statement that returns rows (RETURNING included) is read.

@@ -69,6 +69,34 @@ export function transactionsSuite(h: StoreHarness): void {
       );
     });
 
+    it("keeps a statement made outside a transaction out of another flow's open transaction", async () => {
+      // On SQLite, per-message statements may bypass the driver's mutex; one that did so while another flow's
+      // transaction was open would land inside it and vanish with its rollback.
+      const e = await enrolled(store);
+      const generation = await store.declared.quiet.generation();
+      let release: () => void = () => {};
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
+      let opened: () => void = () => {};
+      const inside = new Promise<void>((r) => {
+        opened = r;
+      });
+      const doomed = store.transaction(async (tx) => {
+        await tx.audit.append({ actor: 'test', action: 'tx.doomed', target: String(e.id) });
+        opened();
+        await gate;
+        throw new Error('rolled back');
+      });
+      await inside;
+      const outside = store.declared.quiet.mark(e.id, generation);
+      release();
+      await assert.rejects(doomed, /rolled back/);
+      await outside;
+      assert.equal(await store.declared.quiet.isQuiet(e.id), true);
+      assert.equal((await store.audit.list({ action: 'tx.doomed' })).length, 0);
+    });
+
     it('rolls back the per-message statements with the rest when one of them fails', async () => {
       const e = await enrolled(store);
       await rejectsWith(
