@@ -45,6 +45,8 @@ const LINKED_PROVIDER = 'windc-declared';
 
 interface ServerStats {
   cpuMs: number;
+  /** Of which in the kernel: system calls (socket and database file I/O) rather than JavaScript and SQLite. */
+  sysMs: number;
   rssMb: number;
   maxRssMb: number;
 }
@@ -73,7 +75,12 @@ async function serve(dataDir: string, port: number): Promise<void> {
     const u = process.cpuUsage();
     const rss = process.memoryUsage.rss();
     maxRss = Math.max(maxRss, rss);
-    process.send?.({ cpuMs: (u.user + u.system) / 1000, rssMb: rss / 2 ** 20, maxRssMb: maxRss / 2 ** 20 });
+    process.send?.({
+      cpuMs: (u.user + u.system) / 1000,
+      sysMs: u.system / 1000,
+      rssMb: rss / 2 ** 20,
+      maxRssMb: maxRss / 2 ** 20,
+    });
   });
   process.send?.('ready');
 }
@@ -323,7 +330,7 @@ async function main(): Promise<void> {
   );
   console.log(`  sessions      ${sessions} (${failed} devices failed), ${(sessions / wall).toFixed(0)}/s`);
   console.log(
-    `  server        CPU ${(serverMs / 1000).toFixed(1)} s, ${(serverMs / n).toFixed(2)} ms per device (${(serverMs / 10 / wall).toFixed(0)}% of one core), RSS ${after.rssMb.toFixed(0)} MB (peak ${after.maxRssMb.toFixed(0)} MB)`,
+    `  server        CPU ${(serverMs / 1000).toFixed(1)} s, ${(serverMs / n).toFixed(2)} ms per device (${(serverMs / 10 / wall).toFixed(0)}% of one core, ${((100 * (after.sysMs - before.sysMs)) / serverMs).toFixed(0)}% in the kernel), RSS ${after.rssMb.toFixed(0)} MB (peak ${after.maxRssMb.toFixed(0)} MB)`,
   );
   console.log(
     `  emulator      CPU ${(emuMs / 1000).toFixed(1)} s, ${(emuMs / n).toFixed(2)} ms per device, RSS ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB`,

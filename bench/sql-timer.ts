@@ -3,8 +3,9 @@
 //
 // Imported into the server process before anything else, it wraps better-sqlite3's Statement run/get/all and
 // prints, at exit (SIGINT, as the benchmarks stop their server), each statement's call count and total time,
-// most expensive first. The time is measured around the native call, so it is SQLite's work plus binding and
-// row conversion, not kysely's promise chain around it.
+// most expensive first, in wall time and in the process's CPU time (which tells waiting and preemption on a
+// busy machine apart from work). Both are measured around the native call, so they are SQLite's work plus
+// binding and row conversion, not kysely's promise chain around it.
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -13,6 +14,7 @@ const Database = require('better-sqlite3') as { prototype: { prepare(sql: string
 interface Timing {
   calls: number;
   ms: number;
+  cpuMs: number;
 }
 const timings = new Map<string, Timing>();
 const wrapped = new WeakSet<object>();
@@ -24,13 +26,16 @@ function wrap(proto: Record<string, unknown>): void {
     const original = proto[method] as (this: { source: string }, ...args: unknown[]) => unknown;
     proto[method] = function (this: { source: string }, ...args: unknown[]) {
       const t = performance.now();
+      const c = process.cpuUsage();
       try {
         return original.apply(this, args);
       } finally {
         const key = this.source.replace(/\s+/g, ' ').slice(0, 160);
-        const s = timings.get(key) ?? { calls: 0, ms: 0 };
+        const s = timings.get(key) ?? { calls: 0, ms: 0, cpuMs: 0 };
+        const u = process.cpuUsage(c);
         s.calls++;
         s.ms += performance.now() - t;
+        s.cpuMs += (u.user + u.system) / 1000;
         timings.set(key, s);
       }
     };
@@ -51,7 +56,7 @@ function report(): void {
   process.stderr.write(`\nSQL: ${total.toFixed(0)} ms in ${rows.length} statements\n`);
   for (const [sql, s] of rows.slice(0, 40)) {
     process.stderr.write(
-      `${s.ms.toFixed(0).padStart(7)} ms ${String(s.calls).padStart(7)} calls ${((s.ms / s.calls) * 1000).toFixed(0).padStart(5)} µs  ${sql}\n`,
+      `${s.ms.toFixed(0).padStart(7)} ms ${s.cpuMs.toFixed(0).padStart(6)} ms CPU ${String(s.calls).padStart(7)} calls ${((s.ms / s.calls) * 1000).toFixed(0).padStart(5)} µs  ${sql}\n`,
     );
   }
 }
