@@ -15,6 +15,7 @@ const TYPES: Record<string, RegExp> = {
   html: /^text\/html; charset=utf-8$/,
   js: /^text\/javascript; charset=utf-8$/,
   css: /^text\/css; charset=utf-8$/,
+  svg: /^image\/svg\+xml$/,
 };
 
 /** Fetched without any Authorization header: the console itself is public. */
@@ -69,6 +70,8 @@ describe('web console', () => {
     const page = await load(s, '/console');
     const bodies = await referencedAssets(s, page.text);
     assert.ok(bodies.size >= 8, `the page, its style and its modules: ${[...bodies.keys()].join(', ')}`);
+    // Without its own icon the browser fetches /favicon.ico, a 404 logged as a console error on every load.
+    assert.match(page.text, /<link rel="icon" href="\/console\/[^"]+"/);
     for (const [p, r] of bodies) {
       assert.equal(r.status, 200, p);
       const ext = p.split('.').pop()!;

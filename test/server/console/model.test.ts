@@ -161,6 +161,9 @@ describe('console model: rows', () => {
       'Set ConfigCompletedError (61): 0 resources ok (for an earlier report)',
     );
     assert.equal(resultSummary(null), 'no result fetched');
+    // Beside a State column already saying it, the same state is not repeated; a different one still is.
+    assert.equal(resultSummary(result, 61), 'Set: 2 of 4 failing');
+    assert.equal(resultSummary(result, 60), 'Set ConfigCompletedError (61): 2 of 4 failing');
   });
 
   it('builds a device × document row comparing desired and reported', () => {
@@ -197,6 +200,27 @@ describe('console model: rows', () => {
     assert.deepEqual(behind.failing, []);
     assert.equal(behind.rejected, 'checksum CCC refused (DC_X)');
     assert.equal(deviceDocumentRow({ ...base, desiredChecksum: null, reportedChecksum: null }, NOW).inSync, false);
+  });
+
+  it('leaves out a detail that only repeats the state (seen in a browser: every compliant row said it twice)', () => {
+    const settled = {
+      documentId: 'D1',
+      status: 'compliant',
+      detail: 'ConfigCompletedSuccess (60)',
+      desiredChecksum: 'AAA',
+      reportedChecksum: 'AAA',
+      state: 60,
+      stateName: 'ConfigCompletedSuccess',
+      lastReportAt: NOW,
+      changedAt: null,
+      abandoned: false,
+      result: null,
+      rejected: null,
+    };
+    assert.equal(deviceDocumentRow(settled, NOW).detail, '');
+    assert.equal(deviceDocumentRow({ ...settled, detail: null }, NOW).detail, '');
+    const why = 'ConfigCompletedError (61): MSFT_FileDirectoryConfiguration (0x80041004)';
+    assert.equal(deviceDocumentRow({ ...settled, detail: why, state: 61, stateName: 'x' }, NOW).detail, why);
   });
 
   it('describes each kind of event in one line', () => {

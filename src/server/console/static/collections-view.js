@@ -74,7 +74,8 @@ export async function renderSets(ctx) {
       }),
     ),
     table(
-      ['Set', 'Description', 'Documents', 'Groups', 'Devices'],
+      // `devices` are the set's direct assignments, not every device it reaches through its groups.
+      ['Set', 'Description', 'Documents', 'Groups', 'Devices (direct)'],
       sets.map((s) => [
         link('sets', s.name),
         s.description ?? '',

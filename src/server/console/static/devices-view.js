@@ -1,5 +1,5 @@
 /** The device list (searchable) and one device: its enrollments, groups, sets and every document's state. */
-import { badge, countCell, facts, h, show, table } from './dom.js';
+import { badge, checksumCell, countCell, facts, h, show, table } from './dom.js';
 import {
   ago,
   deviceDocumentRow,
@@ -140,7 +140,7 @@ export async function renderDevice(ctx, deviceId) {
     ),
     h('h2', {}, 'Documents'),
     table(
-      ['Document', 'Status', 'State', 'Desired', 'Reported', 'Last report', 'Result', 'Detail'],
+      ['Document', 'Status', 'State', 'Checksum (desired, reported)', 'Last report', 'Result', 'Detail'],
       rows.map((r) => [
         [
           h('a', { href: routeHash({ view: 'documents', id: r.documentId }) }, r.label),
@@ -148,8 +148,7 @@ export async function renderDevice(ctx, deviceId) {
         ],
         badge(r.status, r.tone),
         r.state,
-        h('code', {}, r.desired),
-        h('code', { class: r.inSync ? null : 'mismatch' }, r.reported),
+        checksumCell(r),
         r.lastReport,
         [
           r.result,

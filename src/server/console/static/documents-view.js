@@ -1,5 +1,5 @@
 /** The documents list with devices per status, and one document: its content, revision and every device. */
-import { badge, countCell, facts, h, show, table } from './dom.js';
+import { badge, checksumCell, countCell, facts, h, show, table } from './dom.js';
 import {
   canAbandon,
   confirmModel,
@@ -106,7 +106,9 @@ export async function renderDocument(ctx, id) {
       'p',
       { class: 'hint' },
       `Reaches ${r.assigned} device(s) through its sets; ${r.notEnrolled} without a WinDC enrollment, ` +
-        `${r.notReported} not reconciled yet (counted as pending).`,
+        `${r.notReported} not reconciled yet (counted as pending)` +
+        // The device list below holds only devices with a status row, which these do not have yet.
+        (r.notReported > 0 ? ', which the table below lists once they have had a session.' : '.'),
     ),
     h(
       'p',
@@ -119,13 +121,12 @@ export async function renderDocument(ctx, id) {
     h('p', {}, h('label', {}, 'Show ', filter)),
     devices.truncated ? h('p', { class: 'warning' }, `Showing the first ${rows.length} devices.`) : null,
     table(
-      ['Device', 'Status', 'State', 'Desired', 'Reported', 'Last report', 'Result', 'Detail'],
+      ['Device', 'Status', 'State', 'Checksum (desired, reported)', 'Last report', 'Result', 'Detail'],
       rows.map((d) => [
         d.deviceId ? h('a', { href: routeHash({ view: 'devices', id: d.deviceId }) }, d.deviceId) : '(unenrolled)',
         badge(d.status, d.tone),
         d.state,
-        h('code', {}, d.desired),
-        h('code', { class: d.inSync ? null : 'mismatch' }, d.reported),
+        checksumCell(d),
         d.lastReport,
         [
           d.result,

@@ -41,9 +41,15 @@ export function show(el, ...children) {
 
 /**
  * A table from header labels and rows of cells (strings or nodes). `numeric` column indexes align right.
+ * It sits in a scrolling box: a table wider than the main column scrolls there instead of spilling over the
+ * live panel beside it.
  */
 export function table(headers, rows, { numeric = [], empty = 'Nothing to show.' } = {}) {
   if (rows.length === 0) return h('p', { class: 'empty' }, empty);
+  return h('div', { class: 'table-wrap' }, tableElement(headers, rows, numeric));
+}
+
+function tableElement(headers, rows, numeric) {
   return h(
     'table',
     {},
@@ -86,4 +92,17 @@ export function facts(pairs) {
 /** A count cell that is quiet when zero, so the non-zero statuses stand out. */
 export function countCell(cell, tone) {
   return cell.count === 0 ? h('span', { class: 'zero' }, '0') : badge(String(cell.count), tone);
+}
+
+/**
+ * Desired and reported checksums in one cell: one value when they agree, the device's below it, flagged, when
+ * not. Two columns of the same twelve characters on every settled row pushed the result off the screen.
+ */
+export function checksumCell(row) {
+  if (row.inSync) return h('code', { title: 'the device reports the desired revision' }, row.desired);
+  return [
+    h('code', { title: 'desired' }, row.desired),
+    h('br'),
+    h('code', { class: 'mismatch', title: 'reported by the device' }, row.reported),
+  ];
 }

@@ -20,6 +20,9 @@ let client;
 let stopEvents;
 let filter;
 let stale = false;
+// Set by an action that navigates after saying what it did ("Document deleted."): the render the hash change
+// triggers must keep that message instead of clearing it as a navigation by the admin would.
+let keepMessageOnce = false;
 
 function say(text, kind) {
   show(
@@ -74,7 +77,11 @@ const context = () => ({
   confirm: confirmDialog,
   notice: (text) => say(text, 'info'),
   go: (route) => {
-    location.hash = routeHash(route);
+    const hash = routeHash(route);
+    // The same hash fires no hashchange: render here, or the flag would survive to the admin's next click.
+    if (hash === location.hash) return render(true);
+    keepMessageOnce = true;
+    location.hash = hash;
   },
   refresh: () => render(true),
   run,
@@ -102,7 +109,15 @@ async function render(keepMessage = false) {
   }
   const [list, detail] = RENDER[route.view];
   view.setAttribute('aria-busy', 'true');
-  await run(() => (route.id === undefined ? list(context()) : detail(context(), route.id)));
+  await run(async () => {
+    try {
+      await (route.id === undefined ? list(context()) : detail(context(), route.id));
+    } catch (err) {
+      // Otherwise the previous page stays under the new URL (a 404 device would sit above the last list).
+      show(view);
+      throw err;
+    }
+  });
   view.removeAttribute('aria-busy');
 }
 
@@ -153,7 +168,11 @@ $('confirm-cancel').addEventListener('click', () => $('confirm').close('cancel')
 $('sign-out').addEventListener('click', () => signOut());
 $('refresh').addEventListener('click', () => render());
 $('stale-refresh').addEventListener('click', () => render());
-window.addEventListener('hashchange', () => render());
+window.addEventListener('hashchange', () => {
+  const keep = keepMessageOnce;
+  keepMessageOnce = false;
+  render(keep);
+});
 
 const saved = sessionStorage.getItem(TOKEN_KEY);
 if (saved) start(saved);

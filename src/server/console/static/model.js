@@ -205,15 +205,19 @@ export function failingResources(result) {
 
 /**
  * One line about a result: its outcome, how many resources, which failed, and whether it is stale.
+ * `reportedState` is the state shown beside it: when the result has that same state it is left out, since
+ * repeating "ConfigCompletedSuccess (60)" in two columns of every row is what made the tables too wide.
  * @param {ResultView | null | undefined} result
+ * @param {number | null} [reportedState]
  */
-export function resultSummary(result) {
+export function resultSummary(result, reportedState = null) {
   if (!result) return 'no result fetched';
   const failing = failingResources(result).length;
   const n = result.resources.length;
   const outcome = failing === 0 ? `${n} resource${n === 1 ? '' : 's'} ok` : `${failing} of ${n} failing`;
   const stale = result.current === false ? ' (for an earlier report)' : '';
-  return `${result.operation} ${stateLabel(result.state, result.stateName)}: ${outcome}${stale}`;
+  const state = result.state === reportedState ? '' : ` ${stateLabel(result.state, result.stateName)}`;
+  return `${result.operation}${state}: ${outcome}${stale}`;
 }
 
 /**
@@ -233,19 +237,22 @@ export function deviceDocumentRow(d, now) {
     const why = [r.status && r.status !== '200' ? `status ${r.status}` : '', stateLabel(r.state, r.stateName)];
     return `${r.kind} ${r.name}: ${why.filter(Boolean).join(', ')}`;
   });
+  const state = stateLabel(d.state, d.stateName);
   return {
     documentId: d.documentId,
     label: d.name || d.documentId,
     deviceId: d.deviceId ?? null,
     status: d.status,
     tone: statusTone(d.status),
-    detail: d.detail ?? '',
+    // The server's detail for a settled document is just the state ("ConfigCompletedSuccess (60)"), already in
+    // the State column: shown twice, it only widens the table.
+    detail: d.detail && d.detail !== state ? d.detail : '',
     desired: shortChecksum(d.desiredChecksum),
     reported: shortChecksum(d.reportedChecksum),
     inSync: d.desiredChecksum !== null && d.desiredChecksum === d.reportedChecksum,
-    state: stateLabel(d.state, d.stateName),
+    state,
     lastReport: ago(d.lastReportAt, now),
-    result: resultSummary(d.result),
+    result: resultSummary(d.result, d.state),
     failing,
     rejected: d.rejected ? `checksum ${shortChecksum(d.rejected.checksum)} refused (${d.rejected.code ?? '?'})` : '',
     abandoned: d.abandoned,
