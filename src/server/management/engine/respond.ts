@@ -37,13 +37,12 @@ export interface Facts {
   outstanding: number;
 }
 
+/** A module function, not a closure in `decide`: the TypeScript loader names every closure as it is made. */
+function statuses(final: boolean, nextMessage: boolean, why: string): Plan {
+  return { kind: 'statuses', final, nextMessage, why };
+}
+
 export function decide(r: Received, facts: Facts): Plan {
-  const statuses = (final: boolean, nextMessage: boolean, why: string): Plan => ({
-    kind: 'statuses',
-    final,
-    nextMessage,
-    why,
-  });
   if (r.abort) return statuses(true, false, 'the device aborted the session (1223)');
   if (r.unenroll) return statuses(true, false, 'the device unenrolled (1226)');
   if (r.receivingObject) return statuses(false, true, 'the device is sending a large object');
