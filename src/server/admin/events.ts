@@ -49,6 +49,13 @@ function validWebhookUrl(url: string): void {
 
 export function eventRoutes(app: FastifyInstance, { ctx }: AdminContext): void {
   const { store } = ctx;
+  // A stream hijacks its connection, so fastify's close neither waits for it nor ends it: without this a
+  // stopping server would keep every console or `devices watch` stream open, and the process alive, for ever.
+  const streams = new Set<() => void>();
+  app.addHook('preClose', (done) => {
+    for (const end of streams) end();
+    done();
+  });
 
   app.get(
     '/events',
@@ -135,10 +142,17 @@ export function eventRoutes(app: FastifyInstance, { ctx }: AdminContext): void {
       eventBus.on('appended', onAppended);
       const close = () => {
         closed = true;
+        streams.delete(end);
         clearInterval(poll);
         clearInterval(beat);
         eventBus.off('appended', onAppended);
       };
+      // Ending the response lets a client's EventSource reconnect (to another process, or this one restarted).
+      const end = () => {
+        close();
+        res.end();
+      };
+      streams.add(end);
       req.raw.on('close', close);
       res.on('close', close);
       pump();

@@ -228,4 +228,36 @@ describe('events over the API', () => {
       await hook.close();
     }
   });
+  it('ends open streams when the server stops, so it can stop', async () => {
+    const other = await startApiServer();
+    let opened: () => void = () => {};
+    const open = new Promise<void>((r) => {
+      opened = r;
+    });
+    const ended = new Promise<void>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: other.port,
+          path: '/api/v1/events/stream',
+          ca: other.caPem,
+          servername: 'localhost',
+          headers: { authorization: `Bearer ${other.token}`, accept: 'text/event-stream' },
+        },
+        (res) => {
+          assert.equal(res.statusCode, 200);
+          opened();
+          res.resume();
+          res.on('end', () => resolve());
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    await open;
+    const timeout = new Promise<string>((r) => setTimeout(() => r('still running after 5 s'), 5000).unref());
+    assert.equal(await Promise.race([other.close().then(() => 'stopped'), timeout]), 'stopped');
+    await ended;
+  });
 });
