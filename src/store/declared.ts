@@ -178,6 +178,11 @@ export interface DeclaredStatusStore {
   countsForDocument(documentId: string): Promise<StatusCounts>;
   /** Counts for every document that has rows, in one query. */
   countsByDocument(): Promise<Map<string, StatusCounts>>;
+  /**
+   * Per document, the active WinDC enrollments of devices it reaches (through sets and groups) that have no status
+   * row for it yet: never reconciled since it was assigned, so pending. Documents with none are left out.
+   */
+  unreportedByDocument(documentIds: readonly string[]): Promise<Map<string, number>>;
 }
 
 export interface AppliedSettingsStore {

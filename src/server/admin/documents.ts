@@ -3,7 +3,7 @@
  * (the document leaves the devices, its settings stay); abandon is how to stop enforcement.
  */
 import type { FastifyInstance } from 'fastify';
-import type { DeclaredStatus, StoreTx } from '../../store/index.ts';
+import { DECLARED_STATUSES, type DeclaredStatus, type StatusCounts, type StoreTx } from '../../store/index.ts';
 import { type DocumentInput, hostFor } from '../declared/document-input.ts';
 import {
   createDocument,
@@ -69,14 +69,19 @@ export function documentRoutes(app: FastifyInstance, { ctx }: AdminContext): voi
     async (req) => {
       const q = req.query as { limit?: number; after?: string };
       const list = await store.documents.list({ limit: q.limit, after: q.after });
-      const [metas, all] = [
-        await store.declared.documents.getMeta(list.map((d) => d.id)),
+      const ids = list.map((d) => d.id);
+      const [metas, all, unreported] = [
+        await store.declared.documents.getMeta(ids),
         await store.declared.status.countsByDocument(),
+        await store.declared.status.unreportedByDocument(ids),
       ];
-      const documents = list.map((d) => ({
-        ...documentView({ ...d, body: '' }, metas.get(d.id)),
-        rollup: { counts: all.get(d.id) ?? null },
-      }));
+      // Pending as the document's own page counts it: devices it reaches that have not been reconciled yet too.
+      const documents = list.map((d) => {
+        const notReported = unreported.get(d.id) ?? 0;
+        const counts = all.get(d.id) ?? (notReported > 0 ? noCounts() : null);
+        if (counts) counts.pending += notReported;
+        return { ...documentView({ ...d, body: '' }, metas.get(d.id)), rollup: { counts, notReported } };
+      });
       const limit = q.limit ?? 100;
       return { documents, ...(list.length === limit ? { next: list.at(-1)?.id } : {}) };
     },
@@ -233,4 +238,8 @@ export function documentRoutes(app: FastifyInstance, { ctx }: AdminContext): voi
       };
     },
   );
+}
+
+function noCounts(): StatusCounts {
+  return Object.fromEntries(DECLARED_STATUSES.map((s) => [s, 0])) as StatusCounts;
 }

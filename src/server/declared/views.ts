@@ -57,33 +57,17 @@ export async function linkedEnrollments(store: StoreTx): Promise<Map<number, Enr
 
 /**
  * Devices per status for one document. Devices the document reaches that have never been reconciled count as
- * pending: they get it at their next session.
+ * pending: they get it at their next session. The document list counts them the same way, with the same query.
  */
 export async function rollupFor(store: StoreTx, documentId: string, linked?: Map<number, Enrollment>): Promise<Rollup> {
   const counts = await store.declared.status.countsForDocument(documentId);
   const reach = await store.assignments.devicesReaching({ documentIds: [documentId] });
   const enrolled = linked ?? (await linkedEnrollments(store));
-  const withRow = new Set((await listAllStatus(store, documentId)).map((r) => r.enrollmentId));
   let notEnrolled = 0;
-  let notReported = 0;
-  for (const pk of reach) {
-    const e = enrolled.get(pk);
-    if (!e) notEnrolled++;
-    else if (!withRow.has(e.id)) notReported++;
-  }
+  for (const pk of reach) if (!enrolled.has(pk)) notEnrolled++;
+  const notReported = (await store.declared.status.unreportedByDocument([documentId])).get(documentId) ?? 0;
   counts.pending += notReported;
   return { counts, assigned: reach.length, notEnrolled, notReported };
-}
-
-async function listAllStatus(store: StoreTx, documentId: string): Promise<StatusRow[]> {
-  const out: StatusRow[] = [];
-  let after: number | undefined;
-  for (;;) {
-    const page = await store.declared.status.listForDocument(documentId, { after, limit: 1000 });
-    out.push(...page);
-    if (page.length < 1000) return out;
-    after = page.at(-1)?.enrollmentId;
-  }
 }
 
 export function stateLabel(state: number | null): string | null {
@@ -102,7 +86,8 @@ export function deviceDocumentView(
   return {
     documentId,
     status: row?.status ?? 'pending',
-    detail: row?.detail ?? (row ? null : 'not reconciled yet: the device has not had a session since'),
+    detail:
+      row?.detail ?? (row ? null : 'not reconciled yet: the device has had no session since the document reached it'),
     since: row?.since ?? null,
     desiredChecksum: row?.desiredChecksum ?? null,
     reportedChecksum: reported?.checksum ?? null,

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import {
   type AppliedSetting,
   type AppliedSettingsStore,
@@ -77,6 +77,33 @@ export class SqlDeclaredStatus implements DeclaredStatusStore {
       let c = out.get(r.document_id);
       if (!c) out.set(r.document_id, (c = emptyCounts()));
       c[r.status] = Number(r.n);
+    }
+    return out;
+  }
+
+  async unreportedByDocument(documentIds: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    // Each id appears twice in the statement.
+    for (const ids of chunks(documentIds, 2)) {
+      const list = sql.join(ids);
+      const { rows } = await sql<{ document_id: string; n: number | string }>`
+        with reach (document_id, device_pk) as (
+          select m.document_id, a.device_pk from doc_set_members m
+            join device_set_assignments a on a.set_name = m.set_name
+            where m.document_id in (${list})
+          union
+          select m.document_id, gm.device_pk from doc_set_members m
+            join group_set_assignments g on g.set_name = m.set_name
+            join device_group_members gm on gm.group_name = g.group_name
+            where m.document_id in (${list})
+        )
+        select r.document_id, count(*) as n from reach r
+          join enrollments e on e.device_pk = r.device_pk and e.kind = 'linked' and e.status = 'active'
+          where not exists (
+            select 1 from declared_status s where s.enrollment_id = e.id and s.document_id = r.document_id
+          )
+          group by r.document_id`.execute(this.ctx.db);
+      for (const r of rows) out.set(r.document_id, Number(r.n));
     }
     return out;
   }

@@ -174,6 +174,20 @@ describe('admin API over HTTPS', () => {
     assert.equal((await api<Err>(s, 'PUT', '/api/v1/sets/bad%2Fname')).body.error.code, 'BAD_REQUEST');
   });
 
+  it('counts devices the document reaches but that have not reported yet as pending, in the list too', async () => {
+    const deviceId = 'NEVER-REPORTED-DEVICE';
+    await s.server.context.store.devices.enroll({ deviceId, kind: 'linked' });
+    assert.equal((await api<{ changed: boolean }>(s, 'PUT', `/api/v1/groups/laptops/members/${deviceId}`)).status, 200);
+    type Rollup = { counts: Record<string, number>; notReported: number };
+    const one = await api<{ rollup: Rollup }>(s, 'GET', `/api/v1/documents/${doc.id}`);
+    assert.equal(one.body.rollup.counts.pending, 1);
+    assert.equal(one.body.rollup.notReported, 1);
+    const list = await api<{ documents: Array<{ id: string; rollup: Rollup }> }>(s, 'GET', '/api/v1/documents');
+    const listed = list.body.documents.find((d) => d.id === doc.id);
+    assert.deepEqual(listed?.rollup.counts, one.body.rollup.counts, 'the list counts as the document page does');
+    assert.equal(listed?.rollup.notReported, 1);
+  });
+
   it('validates group rules and settings before accepting them', async () => {
     const bad = await api<Err>(s, 'PUT', '/api/v1/groups/laptops/rules', {
       match: 'all',

@@ -50,6 +50,50 @@ export function declaredSuite(h: StoreHarness): void {
       assert.equal((await store.declared.documents.getTombstones([id])).size, 0);
     });
 
+    it('counts, per document, the enrolled devices it reaches that have no status for it yet', async () => {
+      const [d1, d2, d3] = [await putDoc(), await putDoc(), await putDoc()];
+      const [direct, viaGroup, both, reported] = [
+        await enrolled(store),
+        await enrolled(store),
+        await enrolled(store),
+        await enrolled(store),
+      ];
+      const primaryOnly = await enrolled(store, 'primary');
+      const [set, group] = [uniq('set'), uniq('group')];
+      await store.assignments.putSet(set);
+      await store.assignments.addToSet(set, [d1, d2]);
+      await store.assignments.putGroup(group);
+      await store.assignments.addToGroup(group, [viaGroup.devicePk, both.devicePk, primaryOnly.devicePk]);
+      await store.assignments.assign(set, { group });
+      for (const e of [direct, both, reported]) await store.assignments.assign(set, { devicePk: e.devicePk });
+      await store.declared.status.put([
+        {
+          enrollmentId: reported.id,
+          documentId: d1,
+          status: 'compliant',
+          detail: null,
+          desiredChecksum: 'A0',
+          compliantChecksum: 'A0',
+          compliantResultChecksum: null,
+          rejectedChecksum: null,
+          rejectedCode: null,
+          sentChecksum: 'A0',
+          sentCommandUuid: randomUUID(),
+          sentAt: clock.t,
+          since: clock.t,
+          updatedAt: clock.t,
+        },
+      ]);
+      const counted = await store.declared.status.unreportedByDocument([d1, d2, d3]);
+      // A device reached both directly and through a group counts once; a primary-only one not at all.
+      assert.equal(counted.get(d1), 3);
+      assert.equal(counted.get(d2), 4);
+      assert.equal(counted.has(d3), false, 'a document reaching nobody is left out');
+      await store.devices.unenroll(direct.id);
+      assert.equal((await store.declared.status.unreportedByDocument([d1])).get(d1), 2, 'ended enrollments drop out');
+      assert.equal((await store.declared.status.unreportedByDocument([])).size, 0);
+    });
+
     it('resolves a device’s desired documents with their abandon flags', async () => {
       const [d1, d2] = [await putDoc(), await putDoc()];
       await store.declared.documents.putMeta(d2, { abandoned: true });
