@@ -19,6 +19,23 @@ export function declaredSuite(h: StoreHarness): void {
       return id;
     };
 
+    const statusRow = (enrollmentId: number, documentId: string, status: StatusRow['status']): StatusRow => ({
+      enrollmentId,
+      documentId,
+      status,
+      detail: null,
+      desiredChecksum: 'A0',
+      compliantChecksum: null,
+      compliantResultChecksum: null,
+      rejectedChecksum: null,
+      rejectedCode: null,
+      sentChecksum: 'A0',
+      sentCommandUuid: randomUUID(),
+      sentAt: clock.t,
+      since: clock.t,
+      updatedAt: clock.t,
+    });
+
     it('keeps an admin name and abandon flag per document, and says when nothing changed', async () => {
       const id = await putDoc();
       const a = await store.declared.documents.putMeta(id, { name: 'Notepad file', abandoned: false });
@@ -66,24 +83,7 @@ export function declaredSuite(h: StoreHarness): void {
       await store.assignments.addToGroup(group, [viaGroup.devicePk, both.devicePk, primaryOnly.devicePk]);
       await store.assignments.assign(set, { group });
       for (const e of [direct, both, reported]) await store.assignments.assign(set, { devicePk: e.devicePk });
-      await store.declared.status.put([
-        {
-          enrollmentId: reported.id,
-          documentId: d1,
-          status: 'compliant',
-          detail: null,
-          desiredChecksum: 'A0',
-          compliantChecksum: 'A0',
-          compliantResultChecksum: null,
-          rejectedChecksum: null,
-          rejectedCode: null,
-          sentChecksum: 'A0',
-          sentCommandUuid: randomUUID(),
-          sentAt: clock.t,
-          since: clock.t,
-          updatedAt: clock.t,
-        },
-      ]);
+      await store.declared.status.put([statusRow(reported.id, d1, 'compliant')]);
       const counted = await store.declared.status.unreportedByDocument([d1, d2, d3]);
       // A device reached both directly and through a group counts once; a primary-only one not at all.
       assert.equal(counted.get(d1), 3);
@@ -116,22 +116,7 @@ export function declaredSuite(h: StoreHarness): void {
     it('stores the ledger per enrollment and counts statuses over active enrollments', async () => {
       const doc = await putDoc();
       const [e1, e2, e3] = [await enrolled(store), await enrolled(store), await enrolled(store)];
-      const row = (enrollmentId: number, status: StatusRow['status']): StatusRow => ({
-        enrollmentId,
-        documentId: doc,
-        status,
-        detail: null,
-        desiredChecksum: 'A0',
-        compliantChecksum: null,
-        compliantResultChecksum: null,
-        rejectedChecksum: null,
-        rejectedCode: null,
-        sentChecksum: 'A0',
-        sentCommandUuid: randomUUID(),
-        sentAt: clock.t,
-        since: clock.t,
-        updatedAt: clock.t,
-      });
+      const row = (enrollmentId: number, status: StatusRow['status']) => statusRow(enrollmentId, doc, status);
       await store.declared.status.put([row(e1.id, 'pending'), row(e2.id, 'compliant'), row(e3.id, 'compliant')]);
       const updated = { ...row(e1.id, 'delivered'), detail: 'ConfigInprogress (2)' };
       await store.declared.status.put([updated]);
