@@ -57,6 +57,28 @@ const link = (view, id) => h('a', { href: routeHash({ view, id }) }, id);
 const removeButton = (ctx, what, action) =>
   h('button', { type: 'button', class: 'small', onclick: () => ctx.run(action), title: `Remove ${what}` }, 'Remove');
 
+/** Breadcrumb, title, description and the confirmed delete action that a set's and a group's pages share. */
+function collectionHead(ctx, { list: [listView, listLabel], noun, item, consequence, remove }) {
+  const del = () =>
+    ctx.run(async () => {
+      const ok = await ctx.confirm({
+        title: `Delete ${noun} ${item.name}?`,
+        text: consequence,
+        confirm: `Delete ${noun}`,
+      });
+      if (!ok) return;
+      await remove();
+      ctx.notice(`${noun[0].toUpperCase()}${noun.slice(1)} ${item.name} deleted.`);
+      ctx.go({ view: listView });
+    });
+  return [
+    h('p', { class: 'crumbs' }, h('a', { href: routeHash({ view: listView }) }, listLabel), ' / '),
+    h('h1', {}, item.name),
+    item.description ? h('p', {}, item.description) : null,
+    h('div', { class: 'actions' }, h('button', { type: 'button', class: 'danger', onclick: del }, `Delete ${noun}…`)),
+  ];
+}
+
 export async function renderSets(ctx) {
   const sets = await ctx.client.sets();
   show(
@@ -99,33 +121,14 @@ export async function renderSet(ctx, name) {
   };
   show(
     ctx.el,
-    h('p', { class: 'crumbs' }, h('a', { href: routeHash({ view: 'sets' }) }, 'Sets'), ' / '),
-    h('h1', {}, s.name),
-    s.description ? h('p', {}, s.description) : null,
-    h(
-      'div',
-      { class: 'actions' },
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'danger',
-          onclick: () =>
-            ctx.run(async () => {
-              const ok = await ctx.confirm({
-                title: `Delete set ${s.name}?`,
-                text: 'Its documents leave every device the set reached (unless another set still reaches it); the settings they applied stay on the devices.',
-                confirm: 'Delete set',
-              });
-              if (!ok) return;
-              await c.deleteSet(s.name);
-              ctx.notice(`Set ${s.name} deleted.`);
-              ctx.go({ view: 'sets' });
-            }),
-        },
-        'Delete set…',
-      ),
-    ),
+    ...collectionHead(ctx, {
+      list: ['sets', 'Sets'],
+      noun: 'set',
+      item: s,
+      consequence:
+        'Its documents leave every device the set reached (unless another set still reaches it); the settings they applied stay on the devices.',
+      remove: () => c.deleteSet(s.name),
+    }),
     h('h2', {}, 'Documents'),
     table(
       ['Document', 'ID', ''],
@@ -215,33 +218,13 @@ export async function renderGroup(ctx, name) {
   const deviceId = h('input', { required: true, placeholder: 'DeviceID', 'aria-label': 'DeviceID to add' });
   show(
     ctx.el,
-    h('p', { class: 'crumbs' }, h('a', { href: routeHash({ view: 'groups' }) }, 'Groups'), ' / '),
-    h('h1', {}, g.name),
-    g.description ? h('p', {}, g.description) : null,
-    h(
-      'div',
-      { class: 'actions' },
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'danger',
-          onclick: () =>
-            ctx.run(async () => {
-              const ok = await ctx.confirm({
-                title: `Delete group ${g.name}?`,
-                text: 'The sets assigned to it leave its devices (settings they applied stay on the devices).',
-                confirm: 'Delete group',
-              });
-              if (!ok) return;
-              await c.deleteGroup(g.name);
-              ctx.notice(`Group ${g.name} deleted.`);
-              ctx.go({ view: 'groups' });
-            }),
-        },
-        'Delete group…',
-      ),
-    ),
+    ...collectionHead(ctx, {
+      list: ['groups', 'Groups'],
+      noun: 'group',
+      item: g,
+      consequence: 'The sets assigned to it leave its devices (settings they applied stay on the devices).',
+      remove: () => c.deleteGroup(g.name),
+    }),
     facts([
       ['Sets', g.sets.length ? g.sets.map((s, i) => [i ? ', ' : '', link('sets', s)]) : 'none'],
       ['Rule', g.rules ? h('pre', {}, JSON.stringify(g.rules, null, 2)) : 'none (members are added by hand)'],
