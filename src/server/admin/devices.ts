@@ -35,11 +35,14 @@ function enrollmentView(e: Enrollment) {
   };
 }
 
-async function documentsOf(store: Store, linked: Enrollment | undefined, devicePk: number) {
+/**
+ * Every document a device's page shows (desired, with a status row, or reported), each once, with its row and
+ * report. The device list counts statuses over the same entries, so the two cannot disagree.
+ */
+async function documentEntries(store: Store, linked: Enrollment | undefined, devicePk: number) {
   const desired = await store.declared.documents.desiredForDevice(devicePk);
-  if (!linked) return desired.map((d) => deviceDocumentView(d.id, undefined, undefined, null));
-  const rows = await store.declared.status.list(linked.id);
-  const reported = await store.reports.listForEnrollment(linked.id);
+  const rows = linked ? await store.declared.status.list(linked.id) : [];
+  const reported = linked ? await store.reports.listForEnrollment(linked.id) : [];
   const ids = new Map<string, string>();
   for (const id of [
     ...desired.map((d) => d.id),
@@ -48,15 +51,19 @@ async function documentsOf(store: Store, linked: Enrollment | undefined, deviceP
   ]) {
     if (!ids.has(id.toLowerCase())) ids.set(id.toLowerCase(), id);
   }
-  const metas = await store.declared.documents.getMeta([...ids.values()]);
   return [...ids.entries()].sort().map(([key, id]) => ({
-    name: metas.get(id)?.name ?? null,
-    ...deviceDocumentView(
-      id,
-      rows.find((r) => r.documentId.toLowerCase() === key),
-      reported.find((r) => r.documentId.toLowerCase() === key),
-      linked.lastReportAt,
-    ),
+    id,
+    row: rows.find((r) => r.documentId.toLowerCase() === key),
+    reported: reported.find((r) => r.documentId.toLowerCase() === key),
+  }));
+}
+
+async function documentsOf(store: Store, linked: Enrollment | undefined, devicePk: number) {
+  const entries = await documentEntries(store, linked, devicePk);
+  const metas = await store.declared.documents.getMeta(entries.map((e) => e.id));
+  return entries.map((e) => ({
+    name: metas.get(e.id)?.name ?? null,
+    ...deviceDocumentView(e.id, e.row, e.reported, linked?.lastReportAt ?? null),
   }));
 }
 
@@ -84,9 +91,11 @@ export function deviceRoutes(app: FastifyInstance, { ctx, deps }: AdminContext):
       for (const d of list) {
         const enrollments = await store.devices.listEnrollments({ deviceId: d.deviceId, status: 'active' });
         const linked = enrollments.find((e) => e.kind === 'linked');
+        // As the device's page shows them: a document without a status row yet is pending.
         const statuses: Record<string, number> = {};
-        for (const r of linked ? await store.declared.status.list(linked.id) : []) {
-          statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+        for (const { row } of await documentEntries(store, linked, d.pk)) {
+          const status = row?.status ?? 'pending';
+          statuses[status] = (statuses[status] ?? 0) + 1;
         }
         devices.push({ deviceId: d.deviceId, enrollments: enrollments.map(enrollmentView), statuses });
       }

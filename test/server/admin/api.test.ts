@@ -174,7 +174,7 @@ describe('admin API over HTTPS', () => {
     assert.equal((await api<Err>(s, 'PUT', '/api/v1/sets/bad%2Fname')).body.error.code, 'BAD_REQUEST');
   });
 
-  it('counts devices the document reaches but that have not reported yet as pending, in the list too', async () => {
+  it('counts devices the document reaches but that have not reported yet as pending, in lists too', async () => {
     const deviceId = 'NEVER-REPORTED-DEVICE';
     await s.server.context.store.devices.enroll({ deviceId, kind: 'linked' });
     assert.equal((await api<{ changed: boolean }>(s, 'PUT', `/api/v1/groups/laptops/members/${deviceId}`)).status, 200);
@@ -186,6 +186,22 @@ describe('admin API over HTTPS', () => {
     const listed = list.body.documents.find((d) => d.id === doc.id);
     assert.deepEqual(listed?.rollup.counts, one.body.rollup.counts, 'the list counts as the document page does');
     assert.equal(listed?.rollup.notReported, 1);
+    const page = await api<{ documents: Array<{ documentId: string; status: string }> }>(
+      s,
+      'GET',
+      `/api/v1/devices/${deviceId}`,
+    );
+    assert.deepEqual(
+      page.body.documents.map((d) => [d.documentId, d.status]),
+      [[doc.id, 'pending']],
+    );
+    const devices = await api<{ devices: Array<{ deviceId: string; statuses: Record<string, number> }> }>(
+      s,
+      'GET',
+      '/api/v1/devices',
+    );
+    const row = devices.body.devices.find((d) => d.deviceId === deviceId);
+    assert.deepEqual(row?.statuses, { pending: 1 }, 'the device list counts as the device page does');
   });
 
   it('validates group rules and settings before accepting them', async () => {
