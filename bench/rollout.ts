@@ -9,12 +9,13 @@
 // after applying would; each needs two: one delivers the document, the next reports 60 and hands over the result.
 // Each device connects with its own certificate, so every device costs a TLS handshake.
 //
-// The same-run baseline: afterwards, the same device code (open, own certificate and TLS handshake, account,
-// as many sessions per device as the rollout needed on average, close) runs against the trivial responder of
-// bench/responder.ts instead of windc. That is the rollout with a server that costs nothing and a device with
-// nothing to apply: its devices/s is what the emulator, TLS and this machine allow at that moment, and the
-// rollout's rate is read as a ratio to it. The responder's CPU per device beside the server's shows what windc
-// adds over bare TLS and HTTP.
+// The same-run baseline: the same device code (open, own certificate and TLS handshake, account, two sessions,
+// close) against the trivial responder of bench/responder.ts instead of windc, half of it just before the
+// rollout and half just after, so that it brackets the rollout in time. That is the rollout with a server that
+// costs nothing and a device with nothing to apply: its devices/s is what the emulator, TLS and this machine
+// allow at that moment, and the rollout's rate is read as a ratio to it. When the two halves disagree the
+// machine's load changed during the run, and the ratio says so. The responder's CPU per device beside the
+// server's shows what windc adds over bare TLS and HTTP.
 //
 // Options: --devices N (10000), --concurrency C (devices in session at once, 96), --baseline B (devices in the
 // baseline, min(N, 2000); 0 skips it), --keep (keep the data dir).
@@ -42,6 +43,8 @@ import { type Pems, responderCpu, startResponder } from './responder.ts';
 const GROUP = 'rollout';
 const SET = 'rollout';
 const LINKED_PROVIDER = 'windc-declared';
+/** What a rollout needs per device: one session delivers the document, the next reports 60 and hands over the result. */
+const SESSIONS_PER_DEVICE = 2;
 
 interface ServerStats {
   cpuMs: number;
@@ -289,6 +292,26 @@ async function main(): Promise<void> {
     }
   }
 
+  /** A share of the baseline: `count` devices from `offset`, against the responder. */
+  const responder = baselineN > 0 ? await startResponder(seeded.responder) : undefined;
+  async function baseline(offset: number, count: number) {
+    const responderUrl = `https://127.0.0.1:${responder!.port}/ManagementServer/MDM.svc`;
+    const r0 = await responderCpu(responder!.child);
+    const c = process.cpuUsage();
+    const w = performance.now();
+    const b = await drive(count, concurrency, (i) => rollOut(offset + i, responderUrl, SESSIONS_PER_DEVICE));
+    const wallS = (performance.now() - w) / 1000;
+    const u = process.cpuUsage(c);
+    const rMs = ((await responderCpu(responder!.child)) - r0) / 1000;
+    console.log(
+      `  ${count} devices in ${wallS.toFixed(1)} s: ${(count / wallS).toFixed(0)} devices/s (${b.failed} failed); responder CPU ${(rMs / count).toFixed(2)} ms, emulator CPU ${((u.user + u.system) / 1000 / count).toFixed(2)} ms per device`,
+    );
+    return { count, wallS, emuMs: (u.user + u.system) / 1000, rMs };
+  }
+  const firstHalf = Math.ceil(baselineN / 2);
+  if (responder) console.log(`baseline before: ${SESSIONS_PER_DEVICE} sessions per device against a trivial responder`);
+  const b1 = responder ? await baseline(0, firstHalf) : undefined;
+
   const before = await stats();
   const c0 = process.cpuUsage();
   const w0 = performance.now();
@@ -338,30 +361,23 @@ async function main(): Promise<void> {
   console.log(`  counts        ${JSON.stringify(rollup.counts)}`);
   child.kill('SIGINT');
 
-  if (baselineN > 0) {
-    // As many sessions per device as the rollout needed, so the two differ only in what the server does and what
-    // the device has to apply.
-    const perDevice = Math.max(1, Math.round(sessions / n));
-    const responder = await startResponder(seeded.responder);
-    const responderUrl = `https://127.0.0.1:${responder.port}/ManagementServer/MDM.svc`;
-    console.log(`baseline: ${baselineN} devices, ${perDevice} sessions each, against a trivial responder`);
-    const r0 = await responderCpu(responder.child);
-    const bc0 = process.cpuUsage();
-    const bw0 = performance.now();
-    const b = await drive(baselineN, concurrency, (i) => rollOut(i, responderUrl, perDevice));
-    const bWall = (performance.now() - bw0) / 1000;
-    const bEmu = process.cpuUsage(bc0);
-    const bEmuMs = (bEmu.user + bEmu.system) / 1000;
-    const rMs = ((await responderCpu(responder.child)) - r0) / 1000;
+  if (responder && b1) {
+    if (Math.round(sessions / n) !== SESSIONS_PER_DEVICE) {
+      console.log(
+        `  (the rollout averaged ${(sessions / n).toFixed(2)} sessions per device, not ${SESSIONS_PER_DEVICE})`,
+      );
+    }
+    console.log('baseline after:');
+    const b2 = await baseline(firstHalf, baselineN - firstHalf);
     responder.child.kill();
+    const count = b1.count + b2.count;
+    const rate = count / (b1.wallS + b2.wallS);
+    const drift = Math.abs(b1.count / b1.wallS - b2.count / b2.wallS) / rate;
     console.log(
-      `  done in ${bWall.toFixed(1)} s: ${(baselineN / bWall).toFixed(0)} devices/s, ${b.sessions} sessions (${b.failed} devices failed)`,
+      `rollout/baseline: ${(n / wall / rate).toFixed(2)} of the baseline's ${rate.toFixed(0)} devices/s${drift > 0.25 ? ` (its halves differ by ${(drift * 100).toFixed(0)}%: the machine's load changed during the run)` : ''}`,
     );
     console.log(
-      `  responder     CPU ${(rMs / baselineN).toFixed(2)} ms per device; emulator CPU ${(bEmuMs / baselineN).toFixed(2)} ms per device`,
-    );
-    console.log(
-      `rollout/baseline: ${(n / wall / (baselineN / bWall)).toFixed(2)} of the baseline's devices/s; server CPU ${(serverMs / n / (rMs / baselineN)).toFixed(1)}× the responder's, emulator CPU ${(emuMs / n / (bEmuMs / baselineN)).toFixed(1)}× its baseline's`,
+      `  server CPU ${(serverMs / n / ((b1.rMs + b2.rMs) / count)).toFixed(1)}× the responder's per device, emulator CPU ${(emuMs / n / ((b1.emuMs + b2.emuMs) / count)).toFixed(1)}× its baseline's`,
     );
   }
   transport.close();
