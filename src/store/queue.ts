@@ -160,6 +160,10 @@ export interface MatchedReply {
   commandUuid: string;
   /** This reply moved the row to `acked` (the first Status for its top-level CmdID other than 213). */
   acked: boolean;
+  /** What the answered command was, read with the row it locks, so no caller has to read it again. */
+  origin: string | null;
+  dedupeKey: string | null;
+  locUri: string | null;
 }
 
 export interface RecordRepliesResult {

@@ -45,7 +45,7 @@ export async function reconcileEnrollment(
   // before anything else the run reads: a change committed meanwhile then leaves the mark stale, never wrong.
   const generation = first ? await deps.store.declared.quiet.generation() : undefined;
   let settled = true;
-  const replies = await repliesByCommand(deps.store, options.matched);
+  const replies = repliesByCommand(options.matched);
   let lastEventId = await handleOtherReplies(
     deps,
     enrollment,

@@ -31,15 +31,18 @@ export interface RepliesByCommand {
 }
 
 /** The matched replies grouped by the command they answer, with what each command was. */
-export async function repliesByCommand(
-  store: StoreTx,
-  matched: readonly MatchedReply[] | undefined,
-): Promise<RepliesByCommand[]> {
-  if (!matched || matched.length === 0) return [];
-  const byRow = new Map<number, Reply[]>();
-  for (const m of matched) byRow.set(m.queueId, [...(byRow.get(m.queueId) ?? []), m.reply]);
-  const targets = await store.declared.replyTargets([...byRow.keys()]);
-  return targets.map((target) => ({ target, replies: byRow.get(target.queueId) ?? [] }));
+export function repliesByCommand(matched: readonly MatchedReply[] | undefined): RepliesByCommand[] {
+  const byRow = new Map<number, RepliesByCommand>();
+  for (const m of matched ?? []) {
+    const entry = byRow.get(m.queueId);
+    if (entry) entry.replies.push(m.reply);
+    else {
+      const { queueId, commandUuid, origin, dedupeKey, locUri } = m;
+      byRow.set(queueId, { target: { queueId, commandUuid, origin, dedupeKey, locUri }, replies: [m.reply] });
+    }
+  }
+  // In queue order, as the commands were queued.
+  return [...byRow.values()].sort((a, b) => a.target.queueId - b.target.queueId);
 }
 
 export const isDocumentReply = (r: RepliesByCommand) => r.target.origin === RECONCILER_ORIGIN;

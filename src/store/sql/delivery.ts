@@ -177,6 +177,9 @@ interface LockedRow {
   status: number | null;
   item_statuses: string | null;
   results: string | null;
+  origin: string | null;
+  dedupe_key: string | null;
+  loc_uri: string | null;
 }
 
 /** The commandUuid a CmdRef names: itself, or the part before the first "." for a nested command. */
@@ -199,7 +202,7 @@ export async function recordReplies(
       ctx.backend,
       `queue:lock:${part.length}`,
       (p) =>
-        `select id, command_uuid, state, status, item_statuses, results from command_queue
+        `select id, command_uuid, state, status, item_statuses, results, origin, dedupe_key, loc_uri from command_queue
          where enrollment_id = ${p()} and command_uuid in (${list(p, part.length)})
          and last_session_seq is not null order by id${ctx.backend === 'postgres' ? ' for update' : ''}`,
     );
@@ -253,7 +256,16 @@ export async function recordReplies(
       } else {
         results.push({ ...base, items: reply.items, at: now });
       }
-      matched.push({ reply, queueId: row.id, commandUuid: row.command_uuid, acked, index });
+      matched.push({
+        reply,
+        queueId: row.id,
+        commandUuid: row.command_uuid,
+        acked,
+        origin: row.origin,
+        dedupeKey: row.dedupe_key,
+        locUri: row.loc_uri,
+        index,
+      });
     }
     await run(db, updateSql, [
       state,

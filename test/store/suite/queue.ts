@@ -105,7 +105,13 @@ export function queueSuite(h: StoreHarness): void {
     it('resolves Status and Results through CmdRef alone, nested commands and items included', async () => {
       const { e, seq } = await device();
       const other = await device();
-      const get = await store.queue.enqueue({ enrollmentIds: [e.id], payload: 'get' });
+      const get = await store.queue.enqueue({
+        enrollmentIds: [e.id],
+        payload: 'get',
+        origin: 'test:get',
+        dedupeKey: 'get:swv',
+        locUri: './DevDetail/SwV',
+      });
       const atomic = await store.queue.enqueue({ enrollmentIds: [e.id, other.e.id], payload: 'atomic' });
       await store.queue.dequeue({ enrollmentId: e.id, sessionSeq: seq, msgId: 2, limit: 1 });
       await store.queue.dequeue({ enrollmentId: e.id, sessionSeq: seq, msgId: 3 });
@@ -130,6 +136,16 @@ export function queueSuite(h: StoreHarness): void {
           [get.queued[0]!.id, 'results', false],
           [atomic.queued[0]!.id, 'status', false],
           [atomic.queued[0]!.id, 'status', true],
+        ],
+      );
+      // Each reply says what its command was, as queued, so the reconciler need not read the row again.
+      assert.deepEqual(
+        r.matched.map((m) => [m.origin, m.dedupeKey, m.locUri]),
+        [
+          ['test:get', 'get:swv', './DevDetail/SwV'],
+          ['test:get', 'get:swv', './DevDetail/SwV'],
+          [null, null, null],
+          [null, null, null],
         ],
       );
       assert.deepEqual(
