@@ -303,20 +303,10 @@ export function declaredSuite(h: StoreHarness): void {
       });
       await store.reports.recordResult({ enrollmentId: e.id, documentId: d1, resultChecksum: 'R1', result: { ok: 1 } });
       const row: StatusRow = {
-        enrollmentId: e.id,
-        documentId: d1,
-        status: 'compliant',
+        ...statusRow(e.id, d1, 'compliant'),
         detail: 'ConfigCompletedSuccess (60)',
-        desiredChecksum: 'A0',
         compliantChecksum: 'A0',
         compliantResultChecksum: 'R1',
-        rejectedChecksum: null,
-        rejectedCode: null,
-        sentChecksum: 'A0',
-        sentCommandUuid: randomUUID(),
-        sentAt: clock.t,
-        since: clock.t,
-        updatedAt: clock.t,
       };
       await store.declared.status.put([row]);
       const snap = await store.declared.snapshot(e.id, e.devicePk);
