@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { announce, publish } from '../../../src/server/declared/events.ts';
 import { WebhookSender } from '../../../src/server/declared/webhooks.ts';
 import { tempStore } from '../declared/sim.ts';
-import { type ApiServer, api, startApiServer } from './support.ts';
+import { type ApiServer, api, startApiServer, statusEvent } from './support.ts';
 
 interface Received {
   headers: IncomingMessage['headers'];
@@ -37,21 +37,6 @@ async function until(check: () => boolean, ms = 5000): Promise<void> {
     await new Promise((r) => setTimeout(r, 10));
   }
 }
-
-const statusEvent = (n: number) => ({
-  type: 'document.status' as const,
-  payload: {
-    deviceId: `D${n}`,
-    enrollmentId: n,
-    documentId: '27FEA311-68B9-4320-9FC4-296F6FDFAFE2',
-    from: 'pending' as const,
-    to: 'compliant' as const,
-    detail: null,
-    checksum: 'A0',
-    reportedChecksum: 'A0',
-    state: 60,
-  },
-});
 
 function verify(secret: string, r: Received): void {
   const ts = String(r.headers['x-windc-timestamp']);

@@ -106,3 +106,19 @@ export function fileDocument(contents: string, path = 'C:\\Temp\\windc\\hello.tx
     ],
   };
 }
+
+/** A document.status event for device `D<n>`, as the reconciler publishes them. */
+export const statusEvent = (n: number) => ({
+  type: 'document.status' as const,
+  payload: {
+    deviceId: `D${n}`,
+    enrollmentId: n,
+    documentId: '27FEA311-68B9-4320-9FC4-296F6FDFAFE2',
+    from: 'pending' as const,
+    to: 'compliant' as const,
+    detail: null,
+    checksum: 'A0',
+    reportedChecksum: 'A0',
+    state: 60,
+  },
+});

@@ -8,7 +8,7 @@ import { ApiError, createClient } from '../../../src/server/console/static/api.j
 import { documentRow, statusColumns } from '../../../src/server/console/static/model.js';
 import { readEvents } from '../../../src/server/console/static/sse.js';
 import { announce, publish } from '../../../src/server/declared/events.ts';
-import { type ApiResult, type ApiServer, api, fileDocument, startApiServer } from '../admin/support.ts';
+import { type ApiResult, type ApiServer, api, fileDocument, startApiServer, statusEvent } from '../admin/support.ts';
 import { httpsFetch } from './https-fetch.ts';
 
 const TYPES: Record<string, RegExp> = {
@@ -167,21 +167,7 @@ describe('web console', () => {
       // Aborting is how the panel stops reading; any other failure is the test's.
       if (!abort.signal.aborted) throw e;
     });
-    const event = (deviceId: string) => ({
-      type: 'document.status' as const,
-      payload: {
-        deviceId,
-        enrollmentId: 1,
-        documentId: '27FEA311-68B9-4320-9FC4-296F6FDFAFE2',
-        from: 'pending' as const,
-        to: 'compliant' as const,
-        detail: null,
-        checksum: 'A0',
-        reportedChecksum: 'A0',
-        state: 60,
-      },
-    });
-    announce(await publish(store, [event('D1'), event('D2')]));
+    announce(await publish(store, [statusEvent(1), statusEvent(2)]));
     await reading;
     assert.deepEqual(
       seen.map((e) => e.payload.deviceId),
