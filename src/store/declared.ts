@@ -285,8 +285,6 @@ export interface QuietStore {
 export interface DeclaredStore {
   /** Desired documents of the device, the enrollment's reported rows and its ledger, in three cheap reads. */
   snapshot(enrollmentId: number, devicePk: number): Promise<EnrollmentSnapshot>;
-  /** The queue rows replies were matched to, by id (any state). */
-  replyTargets(queueIds: readonly number[]): Promise<ReplyTarget[]>;
   readonly documents: DeclaredDocumentsExtra;
   readonly status: DeclaredStatusStore;
   readonly settings: AppliedSettingsStore;

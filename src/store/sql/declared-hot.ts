@@ -4,11 +4,11 @@
  * database spends executing them. Three reads give everything a diff needs; writes happen only where something
  * changed.
  */
-import type { DesiredDocument, EnrollmentSnapshot, ReplyTarget, StatusRow } from '../declared.ts';
+import type { DesiredDocument, EnrollmentSnapshot, StatusRow } from '../declared.ts';
 import type { ReportedDocument } from '../reports.ts';
 import { type Ctx, chunks, fromJson, toJson } from './context.ts';
 import type { DeclaredStatusTable } from './declared-schema.ts';
-import { list, prebuilt, rows, run } from './prebuilt.ts';
+import { prebuilt, rows, run } from './prebuilt.ts';
 
 interface DesiredRow {
   id: string;
@@ -161,35 +161,6 @@ export async function putStatus(ctx: Ctx, statusRows: readonly StatusRow[]): Pro
     );
     await run(ctx.db, text, part.flatMap(fromStatusRow));
   }
-}
-
-export async function replyTargets(ctx: Ctx, queueIds: readonly number[]): Promise<ReplyTarget[]> {
-  const out: ReplyTarget[] = [];
-  for (const part of chunks(queueIds, 1)) {
-    const text = prebuilt(
-      ctx.backend,
-      `declared:reply-targets:${part.length}`,
-      (p) =>
-        `select id, command_uuid, origin, dedupe_key, loc_uri from command_queue where id in (${list(p, part.length)})`,
-    );
-    const found = await run<{
-      id: number;
-      command_uuid: string;
-      origin: string | null;
-      dedupe_key: string | null;
-      loc_uri: string | null;
-    }>(ctx.db, text, part);
-    for (const r of found.rows) {
-      out.push({
-        queueId: Number(r.id),
-        commandUuid: r.command_uuid,
-        origin: r.origin,
-        dedupeKey: r.dedupe_key,
-        locUri: r.loc_uri,
-      });
-    }
-  }
-  return out;
 }
 
 /** Appends events and their webhook deliveries; the caller runs it in a transaction. */

@@ -1,10 +1,10 @@
 import type { NamedCollection } from '../assignments.ts';
-import type { CollectionLookup, DeclaredStore, EnrollmentSnapshot, ReplyTarget } from '../declared.ts';
+import type { CollectionLookup, DeclaredStore, EnrollmentSnapshot } from '../declared.ts';
 import type { Ctx } from './context.ts';
 import { SqlDeclaredDocuments } from './declared-documents.ts';
 import { SqlDeclaredEvents, SqlServerSettings } from './declared-events.ts';
 import { SqlGroupRules } from './declared-groups.ts';
-import { replyTargets, snapshot } from './declared-hot.ts';
+import { snapshot } from './declared-hot.ts';
 import { SqlQuiet } from './declared-quiet.ts';
 import { SqlAppliedSettings, SqlDeclaredStatus, SqlLinks } from './declared-status.ts';
 
@@ -37,9 +37,5 @@ export class SqlDeclared implements DeclaredStore {
 
   snapshot(enrollmentId: number, devicePk: number): Promise<EnrollmentSnapshot> {
     return snapshot(this.ctx, enrollmentId, devicePk);
-  }
-
-  replyTargets(queueIds: readonly number[]): Promise<ReplyTarget[]> {
-    return replyTargets(this.ctx, queueIds);
   }
 }

@@ -285,7 +285,7 @@ export function declaredSuite(h: StoreHarness): void {
       assert.ok((await store.declared.events.prune(clock.t)) >= 2);
     });
 
-    it('takes the reconciler’s snapshot of one enrollment, and finds the commands replies answer', async () => {
+    it('takes the reconciler’s snapshot of one enrollment', async () => {
       const [d1, d2] = [await putDoc(), await putDoc()];
       await store.declared.documents.putMeta(d2, { abandoned: true });
       const e = await enrolled(store);
@@ -323,21 +323,6 @@ export function declaredSuite(h: StoreHarness): void {
         [60, { ok: 1 }, 'R1'],
       );
       assert.deepEqual(snap.ledger, [row]);
-      const q = await store.queue.enqueue({
-        enrollmentIds: [e.id],
-        payload: { v: 1 },
-        locUri: './Device/Vendor/MSFT/DeclaredConfiguration/Host/Complete/Documents/x/Document',
-        origin: 'reconciler',
-        dedupeKey: 'dc:doc:x:A0',
-      });
-      const [target] = await store.declared.replyTargets([q.queued[0]!.id, 9_999_999]);
-      assert.deepEqual(target, {
-        queueId: q.queued[0]!.id,
-        commandUuid: q.commandUuid,
-        origin: 'reconciler',
-        dedupeKey: 'dc:doc:x:A0',
-        locUri: './Device/Vendor/MSFT/DeclaredConfiguration/Host/Complete/Documents/x/Document',
-      });
     });
 
     it('looks up one set or group by name', async () => {
