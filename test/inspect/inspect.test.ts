@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
@@ -127,8 +127,9 @@ describe('windc inspect: command line', () => {
     assert.equal(JSON.parse(json.stdout).kind, 'syncml');
   });
 
-  it('exits 1 with file:line:column and the error code on bad input, 2 on bad usage', () => {
+  it('exits 1 with file:line:column and the error code on bad input, 2 on bad usage', (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'windc-inspect-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     const bad = join(dir, 'bad.xml');
     writeFileSync(bad, '<SyncML>\n  <SyncHdr>\n</SyncML>');
     const r = windc(['inspect', bad]);

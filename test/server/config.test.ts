@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -16,8 +16,9 @@ describe('server configuration', () => {
     assert.equal(c.maxBodyBytes, 2 * 1024 * 1024);
   });
 
-  it('takes flags over environment over config file', () => {
+  it('takes flags over environment over config file', (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'windc-cfg-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, 'windc.json');
     writeFileSync(file, JSON.stringify({ listen: '127.0.0.1:9000', dataDir: '/from/file', 'log-level': 'warn' }));
     const c = resolveServerConfig(['--config', file, '--data-dir', '/from/flag'], {
@@ -39,7 +40,7 @@ describe('server configuration', () => {
     );
   });
 
-  it('refuses what cannot work, saying why', () => {
+  it('refuses what cannot work, saying why', (t) => {
     const bad: Array<[string[], RegExp]> = [
       [['--listen', 'nope'], /--listen/],
       [['--listen', '1:99999'], /--listen/],
@@ -54,6 +55,7 @@ describe('server configuration', () => {
         (e) => e instanceof ConfigError && re.test(e.message),
       );
     const dir = mkdtempSync(join(tmpdir(), 'windc-cfg-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, 'x.json'), '{"lsten": "1"}');
     assert.throws(() => resolveServerConfig(['--config', join(dir, 'x.json')], {}), /unknown option 'lsten'/);
     assert.throws(() => resolveServerConfig(['--bogus'], {}), /bogus/);

@@ -38,6 +38,7 @@ describe('DeviceClient: what the device does on its own', () => {
   afterEach(async () => {
     await client?.close();
     await peer?.close();
+    if (client) await rm(client.device.dir, { recursive: true, force: true });
     client = undefined;
     peer = undefined;
   });

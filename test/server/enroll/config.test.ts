@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -37,8 +37,9 @@ describe('enrollment configuration', () => {
     });
   });
 
-  it('takes every option from flags, environment or the config file', () => {
+  it('takes every option from flags, environment or the config file', (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'windc-enroll-cfg-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, 'windc.json');
     writeFileSync(
       file,
