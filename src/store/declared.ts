@@ -183,6 +183,8 @@ export interface DeclaredStatusStore {
    * row for it yet: never reconciled since it was assigned, so pending. Documents with none are left out.
    */
   unreportedByDocument(documentIds: readonly string[]): Promise<Map<string, number>>;
+  /** Those enrollments for one document, by id, paged by id. */
+  unreportedForDocument(documentId: string, page?: Page): Promise<number[]>;
 }
 
 export interface AppliedSettingsStore {

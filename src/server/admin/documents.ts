@@ -213,28 +213,37 @@ export function documentRoutes(app: FastifyInstance, { ctx }: AdminContext): voi
       const tomb = doc ? undefined : (await store.declared.documents.getTombstones([id])).get(id);
       if (!doc && !tomb) throw notFound(`document ${id}`);
       const limit = q.limit ?? 100;
-      const rows = await store.declared.status.listForDocument(id, {
-        limit,
-        after: q.after === undefined ? undefined : Number(q.after),
-        status: q.status,
-      });
+      const after = q.after === undefined ? undefined : Number(q.after);
+      const rows = await store.declared.status.listForDocument(id, { limit, after, status: q.status });
+      // Devices the document reaches that were never reconciled are pending, as the roll-up counts them: merged
+      // in by enrollment id, so that paging by `after` walks both.
+      const pending = q.status === undefined || q.status === 'pending';
+      const unreported = pending ? await store.declared.status.unreportedForDocument(id, { limit, after }) : [];
+      const entries = [
+        ...rows.map((row) => ({ enrollmentId: row.enrollmentId, row })),
+        ...unreported.map((enrollmentId) => ({ enrollmentId, row: undefined })),
+      ]
+        .sort((a, b) => a.enrollmentId - b.enrollmentId)
+        .slice(0, limit);
       const devices = [];
-      for (const row of rows) {
-        const e = await store.devices.getEnrollment(row.enrollmentId);
-        const reported = await store.reports.get(row.enrollmentId, id);
+      for (const { enrollmentId, row } of entries) {
+        const e = await store.devices.getEnrollment(enrollmentId);
+        const reported = await store.reports.get(enrollmentId, id);
         devices.push({
           deviceId: e?.deviceId ?? null,
-          enrollmentId: row.enrollmentId,
+          enrollmentId,
           ...deviceDocumentView(id, row, reported, e?.lastReportAt ?? null),
         });
       }
+      const counts = await store.declared.status.countsForDocument(id);
+      counts.pending += (await store.declared.status.unreportedByDocument([id])).get(id) ?? 0;
       return {
         documentId: id,
         kind: hostFor((doc ?? tomb)!.scenario) === 'Inventory' ? 'inventory' : 'configuration',
         deleted: doc === undefined,
-        counts: await store.declared.status.countsForDocument(id),
+        counts,
         devices,
-        ...(rows.length === limit ? { next: rows.at(-1)?.enrollmentId } : {}),
+        ...(entries.length === limit ? { next: entries.at(-1)?.enrollmentId } : {}),
       };
     },
   );

@@ -20,6 +20,29 @@ export function emptyCounts(): StatusCounts {
   return Object.fromEntries(DECLARED_STATUSES.map((s) => [s, 0])) as StatusCounts;
 }
 
+/**
+ * `reach r join enrollments e … where …`: the active WinDC enrollments of devices the documents reach (through
+ * sets assigned to the device or to its groups, each pair once) that have no status row for the document yet.
+ * Callers add to the where clause, group or order.
+ */
+function unreported(documentIds: readonly string[]) {
+  const ids = sql.join(documentIds);
+  return sql`(
+      select m.document_id, a.device_pk from doc_set_members m
+        join device_set_assignments a on a.set_name = m.set_name
+        where m.document_id in (${ids})
+      union
+      select m.document_id, gm.device_pk from doc_set_members m
+        join group_set_assignments g on g.set_name = m.set_name
+        join device_group_members gm on gm.group_name = g.group_name
+        where m.document_id in (${ids})
+    ) r
+    join enrollments e on e.device_pk = r.device_pk and e.kind = 'linked' and e.status = 'active'
+    where not exists (
+      select 1 from declared_status s where s.enrollment_id = e.id and s.document_id = r.document_id
+    )`;
+}
+
 export class SqlDeclaredStatus implements DeclaredStatusStore {
   constructor(private readonly ctx: Ctx) {}
 
@@ -85,27 +108,19 @@ export class SqlDeclaredStatus implements DeclaredStatusStore {
     const out = new Map<string, number>();
     // Each id appears twice in the statement.
     for (const ids of chunks(documentIds, 2)) {
-      const list = sql.join(ids);
       const { rows } = await sql<{ document_id: string; n: number | string }>`
-        with reach (document_id, device_pk) as (
-          select m.document_id, a.device_pk from doc_set_members m
-            join device_set_assignments a on a.set_name = m.set_name
-            where m.document_id in (${list})
-          union
-          select m.document_id, gm.device_pk from doc_set_members m
-            join group_set_assignments g on g.set_name = m.set_name
-            join device_group_members gm on gm.group_name = g.group_name
-            where m.document_id in (${list})
-        )
-        select r.document_id, count(*) as n from reach r
-          join enrollments e on e.device_pk = r.device_pk and e.kind = 'linked' and e.status = 'active'
-          where not exists (
-            select 1 from declared_status s where s.enrollment_id = e.id and s.document_id = r.document_id
-          )
-          group by r.document_id`.execute(this.ctx.db);
+        select r.document_id, count(*) as n from ${unreported(ids)} group by r.document_id`.execute(this.ctx.db);
       for (const r of rows) out.set(r.document_id, Number(r.n));
     }
     return out;
+  }
+
+  async unreportedForDocument(documentId: string, page?: Page): Promise<number[]> {
+    const { rows } = await sql<{ id: number | string }>`
+      select e.id from ${unreported([documentId])}
+      ${page?.after === undefined ? sql`` : sql`and e.id > ${page.after}`}
+      order by e.id limit ${pageLimit(page)}`.execute(this.ctx.db);
+    return rows.map((r) => Number(r.id));
   }
 }
 

@@ -186,6 +186,18 @@ describe('admin API over HTTPS', () => {
     const listed = list.body.documents.find((d) => d.id === doc.id);
     assert.deepEqual(listed?.rollup.counts, one.body.rollup.counts, 'the list counts as the document page does');
     assert.equal(listed?.rollup.notReported, 1);
+    type Devices = { counts: Record<string, number>; devices: Array<{ deviceId: string; status: string }> };
+    const perDevice = await api<Devices>(s, 'GET', `/api/v1/documents/${doc.id}/devices`);
+    assert.deepEqual(
+      perDevice.body.devices.map((d) => [d.deviceId, d.status]),
+      [[deviceId, 'pending']],
+      'the document page lists the devices it counts',
+    );
+    assert.equal(perDevice.body.counts.pending, 1);
+    const onlyPending = await api<Devices>(s, 'GET', `/api/v1/documents/${doc.id}/devices?status=pending`);
+    assert.equal(onlyPending.body.devices.length, 1);
+    const compliant = await api<Devices>(s, 'GET', `/api/v1/documents/${doc.id}/devices?status=compliant`);
+    assert.deepEqual(compliant.body.devices, []);
     const page = await api<{ documents: Array<{ documentId: string; status: string }> }>(
       s,
       'GET',

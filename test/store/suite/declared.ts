@@ -89,6 +89,10 @@ export function declaredSuite(h: StoreHarness): void {
       assert.equal(counted.get(d1), 3);
       assert.equal(counted.get(d2), 4);
       assert.equal(counted.has(d3), false, 'a document reaching nobody is left out');
+      const ids = [direct.id, viaGroup.id, both.id].sort((a, b) => a - b);
+      assert.deepEqual(await store.declared.status.unreportedForDocument(d1), ids);
+      assert.deepEqual(await store.declared.status.unreportedForDocument(d1, { after: ids[0], limit: 1 }), [ids[1]]);
+      assert.deepEqual(await store.declared.status.unreportedForDocument(d3), []);
       await store.devices.unenroll(direct.id);
       assert.equal((await store.declared.status.unreportedByDocument([d1])).get(d1), 2, 'ended enrollments drop out');
       assert.equal((await store.declared.status.unreportedByDocument([])).size, 0);

@@ -106,9 +106,7 @@ export async function renderDocument(ctx, id) {
       'p',
       { class: 'hint' },
       `Reaches ${r.assigned} device(s) through its sets; ${r.notEnrolled} without a WinDC enrollment, ` +
-        `${r.notReported} not reconciled yet (counted as pending)` +
-        // The device list below holds only devices with a status row, which these do not have yet.
-        (r.notReported > 0 ? ', which the table below lists once they have had a session.' : '.'),
+        `${r.notReported} not reconciled yet (pending until their next session).`,
     ),
     h(
       'p',
