@@ -77,6 +77,11 @@ export interface StatusRow {
 
 export type StatusCounts = Record<DeclaredStatus, number>;
 
+/** Every status at 0. */
+export function emptyCounts(): StatusCounts {
+  return Object.fromEntries(DECLARED_STATUSES.map((s) => [s, 0])) as StatusCounts;
+}
+
 export interface StatusFilter extends Page {
   status?: DeclaredStatus | undefined;
 }

@@ -3,7 +3,7 @@
  * (the document leaves the devices, its settings stay); abandon is how to stop enforcement.
  */
 import type { FastifyInstance } from 'fastify';
-import { DECLARED_STATUSES, type DeclaredStatus, type StatusCounts, type StoreTx } from '../../store/index.ts';
+import { type DeclaredStatus, emptyCounts, type StoreTx } from '../../store/index.ts';
 import { type DocumentInput, hostFor } from '../declared/document-input.ts';
 import {
   createDocument,
@@ -14,7 +14,7 @@ import {
   touchDocument,
   updateDocument,
 } from '../declared/documents.ts';
-import { deviceDocumentView, documentView, rollupFor } from '../declared/views.ts';
+import { countsFor, deviceDocumentView, documentView, rollupFor } from '../declared/views.ts';
 import { notFound } from './errors.ts';
 import { type AdminContext, actor } from './plugin.ts';
 import {
@@ -78,7 +78,7 @@ export function documentRoutes(app: FastifyInstance, { ctx }: AdminContext): voi
       // Pending as the document's own page counts it: devices it reaches that have not been reconciled yet too.
       const documents = list.map((d) => {
         const notReported = unreported.get(d.id) ?? 0;
-        const counts = all.get(d.id) ?? (notReported > 0 ? noCounts() : null);
+        const counts = all.get(d.id) ?? (notReported > 0 ? emptyCounts() : null);
         if (counts) counts.pending += notReported;
         return { ...documentView({ ...d, body: '' }, metas.get(d.id)), rollup: { counts, notReported } };
       });
@@ -235,8 +235,7 @@ export function documentRoutes(app: FastifyInstance, { ctx }: AdminContext): voi
           ...deviceDocumentView(id, row, reported, e?.lastReportAt ?? null),
         });
       }
-      const counts = await store.declared.status.countsForDocument(id);
-      counts.pending += (await store.declared.status.unreportedByDocument([id])).get(id) ?? 0;
+      const { counts } = await countsFor(store, id);
       return {
         documentId: id,
         kind: hostFor((doc ?? tomb)!.scenario) === 'Inventory' ? 'inventory' : 'configuration',
@@ -247,8 +246,4 @@ export function documentRoutes(app: FastifyInstance, { ctx }: AdminContext): voi
       };
     },
   );
-}
-
-function noCounts(): StatusCounts {
-  return Object.fromEntries(DECLARED_STATUSES.map((s) => [s, 0])) as StatusCounts;
 }

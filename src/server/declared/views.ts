@@ -59,14 +59,23 @@ export async function linkedEnrollments(store: StoreTx): Promise<Map<number, Enr
  * Devices per status for one document. Devices the document reaches that have never been reconciled count as
  * pending: they get it at their next session. The document list counts them the same way, with the same query.
  */
-export async function rollupFor(store: StoreTx, documentId: string, linked?: Map<number, Enrollment>): Promise<Rollup> {
+export async function countsFor(
+  store: StoreTx,
+  documentId: string,
+): Promise<{ counts: StatusCounts; notReported: number }> {
   const counts = await store.declared.status.countsForDocument(documentId);
+  const notReported = (await store.declared.status.unreportedByDocument([documentId])).get(documentId) ?? 0;
+  counts.pending += notReported;
+  return { counts, notReported };
+}
+
+/** The roll-up of one document: `countsFor`, and how many devices it reaches, with or without an enrollment. */
+export async function rollupFor(store: StoreTx, documentId: string, linked?: Map<number, Enrollment>): Promise<Rollup> {
   const reach = await store.assignments.devicesReaching({ documentIds: [documentId] });
   const enrolled = linked ?? (await linkedEnrollments(store));
   let notEnrolled = 0;
   for (const pk of reach) if (!enrolled.has(pk)) notEnrolled++;
-  const notReported = (await store.declared.status.unreportedByDocument([documentId])).get(documentId) ?? 0;
-  counts.pending += notReported;
+  const { counts, notReported } = await countsFor(store, documentId);
   return { counts, assigned: reach.length, notEnrolled, notReported };
 }
 

@@ -2,8 +2,8 @@ import { type Selectable, sql } from 'kysely';
 import {
   type AppliedSetting,
   type AppliedSettingsStore,
-  DECLARED_STATUSES,
   type DeclaredStatusStore,
+  emptyCounts,
   type LinkRow,
   type LinkStore,
   type StatusCounts,
@@ -15,10 +15,6 @@ import { type Ctx, chunks } from './context.ts';
 import { putStatus, toStatusRow } from './declared-hot.ts';
 import { type DeclaredLinksTable, type DeclaredSettingsAppliedTable, declaredDb } from './declared-schema.ts';
 import { prebuilt, run } from './prebuilt.ts';
-
-export function emptyCounts(): StatusCounts {
-  return Object.fromEntries(DECLARED_STATUSES.map((s) => [s, 0])) as StatusCounts;
-}
 
 /**
  * `reach r join enrollments e … where …`: the active WinDC enrollments of devices the documents reach (through
