@@ -26,8 +26,8 @@ export interface DeclaredDeps {
 export type GroupRuleList = { group: string; rule: GroupRule }[];
 
 export interface DeclaredMemo {
-  /** Group rules, read at most every few seconds: every session's first message needs them. */
-  rules?: { at: number; rules: GroupRuleList } | undefined;
+  /** Group rules as of a declared generation: every session's first message needs them. */
+  rules?: { generation: number; rules: GroupRuleList } | undefined;
 }
 
 /**

@@ -1,23 +1,23 @@
 /**
  * Keeps rule-made group membership current: for one device at each of its sessions (its DevInfo may have
- * changed), and for every device when an admin changes a group's rule. Rules are few and read on every session,
- * so they are cached per process for a few seconds; a rule change re-evaluates everyone at once anyway, so the
- * cache only delays the rare device whose attributes changed in the same seconds.
+ * changed), and for every device when an admin changes a group's rule. Rules are few and read on every session's
+ * first message, so each process keeps them for as long as the declared generation they were read at stays
+ * current. Any process changing a rule moves that generation in the same transaction, so no process ever applies
+ * rules another has replaced: with several processes on one database, a time-based cache let a process that had
+ * not seen a new rule take its members straight out again at their next session.
  */
 import type { Enrollment } from '../../store/index.ts';
 import type { DeclaredDeps, GroupRuleList } from './context.ts';
 import { deviceAttributes, type GroupRule, matchingGroups } from './rules.ts';
 
-const TTL_MS = 5000;
-
-async function rules(deps: DeclaredDeps): Promise<GroupRuleList> {
-  const now = deps.now();
+/** @param generation read before calling: a rule changed meanwhile then leaves the memo stale, never wrong. */
+async function rules(deps: DeclaredDeps, generation: number | undefined): Promise<GroupRuleList> {
   const hit = deps.memo?.rules;
-  if (hit && now - hit.at < TTL_MS) return hit.rules;
+  if (hit && generation !== undefined && hit.generation === generation) return hit.rules;
   const rows = await deps.store.declared.groups.listRules();
-  const fresh = { at: now, rules: rows.map((r) => ({ group: r.group, rule: r.rules as GroupRule })) };
-  if (deps.memo) deps.memo.rules = fresh;
-  return fresh.rules;
+  const fresh = rows.map((r) => ({ group: r.group, rule: r.rules as GroupRule }));
+  if (deps.memo && generation !== undefined) deps.memo.rules = { generation, rules: fresh };
+  return fresh;
 }
 
 function attributesOf(deviceId: string, enrollments: readonly Enrollment[]) {
@@ -26,9 +26,16 @@ function attributesOf(deviceId: string, enrollments: readonly Enrollment[]) {
   return deviceAttributes(deviceId, ordered);
 }
 
-/** Re-evaluates one device; returns whether its rule groups changed. */
-export async function syncRuleMembership(deps: DeclaredDeps, enrollment: Enrollment): Promise<boolean> {
-  const all = await rules(deps);
+/**
+ * Re-evaluates one device; returns whether its rule groups changed.
+ * @param generation the declared generation, read before this (the reconciler reads it anyway).
+ */
+export async function syncRuleMembership(
+  deps: DeclaredDeps,
+  enrollment: Enrollment,
+  generation: number,
+): Promise<boolean> {
+  const all = await rules(deps, generation);
   if (all.length === 0) return false;
   const enrollments = await deps.store.devices.listEnrollments({ deviceId: enrollment.deviceId, status: 'active' });
   const groups = matchingGroups(all, attributesOf(enrollment.deviceId, enrollments));
@@ -37,8 +44,7 @@ export async function syncRuleMembership(deps: DeclaredDeps, enrollment: Enrollm
 
 /** Re-evaluates every device with an active enrollment; returns how many changed. */
 export async function reevaluateAll(deps: DeclaredDeps): Promise<{ evaluated: number; changed: number }> {
-  if (deps.memo) deps.memo.rules = undefined;
-  const all = await rules(deps);
+  const all = await rules(deps, undefined);
   let after: number | undefined;
   const seen = new Map<number, { deviceId: string; enrollments: Enrollment[] }>();
   for (;;) {

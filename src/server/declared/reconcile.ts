@@ -53,7 +53,7 @@ export async function reconcileEnrollment(
   );
   let events = lastEventId > 0 ? 1 : 0;
   let queued = 0;
-  if (first) await syncRuleMembership(deps, enrollment);
+  if (generation !== undefined) await syncRuleMembership(deps, enrollment, generation);
   if (enrollment.kind === 'linked') {
     if (first && enrollment.parentEnrollmentId !== null) {
       lastEventId = Math.max(lastEventId, (await confirmLink(deps, enrollment)).lastEventId);
