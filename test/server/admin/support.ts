@@ -46,7 +46,7 @@ export interface ApiResult<T = Record<string, unknown>> {
 }
 
 export function api<T = Record<string, unknown>>(
-  s: ApiServer,
+  s: Pick<ApiServer, 'port' | 'caPem' | 'token'>,
   method: string,
   path: string,
   body?: unknown,

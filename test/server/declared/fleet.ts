@@ -24,13 +24,18 @@ export async function startE2EServer(): Promise<E2EServer> {
   return { ...(await startWindc(issuer.serveFlags(), dataDir)), issuer };
 }
 
+/** What devices need to know of the server: where it is, whom to trust, how to enroll. */
+export type FleetTarget = Pick<E2EServer, 'url' | 'caPem' | 'secret' | 'issuer'>;
+
 export class TestFleet {
   readonly clients: DeviceClient[] = [];
-  private readonly transport = new HttpTransport({ idleTimeoutMs: 60_000 });
   private readonly dir = mkdtempSync(join(tmpdir(), 'windc-dc-fleet-'));
   private keys: KeyPool | undefined;
 
-  constructor(private readonly windc: E2EServer) {}
+  constructor(
+    private readonly windc: FleetTarget,
+    private readonly transport = new HttpTransport({ idleTimeoutMs: 60_000 }),
+  ) {}
 
   /** Opens and enrolls `n` devices (primary enrollment into windc); windc links them at their first session. */
   async enroll(n: number, concurrency = 8): Promise<void> {
