@@ -19,18 +19,24 @@
 //
 // Options: --devices N (10000), --concurrency C (devices in session at once, 96), --baseline B (devices in the
 // baseline, min(N, 2000); 0 skips it), --keep (keep the data dir).
+// Scale-out: --database-url postgres://… runs windc on PostgreSQL, in a fresh database made for the run and
+// dropped after it (the URL names the database to connect to for that, e.g. postgres://postgres@127.0.0.1/test);
+// --servers S starts S `windc serve` processes on it (1), device i talking to process i mod S, so the rollout
+// exercises several stateless processes on one database. The PostgreSQL server's own CPU is printed beside
+// windc's, read from /proc for every process named postgres.
 // Environment: BENCH_DIR puts the data dir elsewhere (e.g. /dev/shm); BENCH_PROF=DIR writes the server's CPU
 // profile there; BENCH_PRELOAD=MODULE is imported into the server process first (instrumentation).
 //
 // The figures are CPU seconds per process as well as wall time, because wall time on a shared machine says as
 // much about the neighbours as about windc.
-import { fork } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { DeviceClient } from '../src/device/client.ts';
 import { EnrollmentStore } from '../src/device/enroll/record.ts';
 import { HttpTransport } from '../src/device/net/transport.ts';
@@ -55,9 +61,10 @@ interface ServerStats {
 }
 
 /** The child: windc serve on the seeded data dir, answering `stats` with its own CPU time and memory. */
-async function serve(dataDir: string, port: number): Promise<void> {
+async function serve(dataDir: string, port: number, databaseUrl: string | undefined): Promise<void> {
   const config = resolveServerConfig(
     [
+      ...(databaseUrl ? ['--database-url', databaseUrl] : []),
       '--listen',
       `127.0.0.1:${port}`,
       '--data-dir',
@@ -127,9 +134,9 @@ interface Seeded {
 }
 
 /** N devices with an active WinDC enrollment and a windc-issued certificate, all in one static group. */
-async function seed(dataDir: string, n: number): Promise<Seeded> {
+async function seed(dataDir: string, n: number, databaseUrl: string | undefined): Promise<Seeded> {
   const { ca } = await loadOrCreateCa({ dataDir });
-  const store = await openStore({ dataDir, env: {} });
+  const store = await openStore({ dataDir, databaseUrl, env: {} });
   // One EC key certified for every device: what differs per device is its certificate and its TLS connection.
   const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const keyPem = keys.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
@@ -199,15 +206,24 @@ function adminCall(url: string, caPem: string, token: string, method: string, pa
 }
 
 async function main(): Promise<void> {
-  if (process.argv[2] === '--serve') return serve(process.argv[3] as string, Number(process.argv[4]));
+  if (process.argv[2] === '--serve') {
+    return serve(process.argv[3] as string, Number(process.argv[4]), process.argv[5] || undefined);
+  }
   const { values } = parseArgs({
     options: {
       devices: { type: 'string', default: '10000' },
       concurrency: { type: 'string', default: '96' },
       baseline: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      'database-url': { type: 'string' },
+      servers: { type: 'string', default: '1' },
     },
   });
+  const serverCount = Number(values.servers);
+  if (!Number.isInteger(serverCount) || serverCount < 1) throw new Error('--servers takes a positive whole number');
+  if (serverCount > 1 && !values['database-url']) {
+    throw new Error('--servers above 1 needs --database-url: SQLite serves one process');
+  }
   const n = Number(values.devices);
   const concurrency = Number(values.concurrency);
   const baselineN = values.baseline === undefined ? Math.min(n, 2000) : Number(values.baseline);
@@ -218,30 +234,39 @@ async function main(): Promise<void> {
     throw new Error('--baseline takes a whole number from 0 to --devices');
   }
   const dataDir = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'windc-bench-rollout-'));
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const url = `https://127.0.0.1:${port}`;
-  console.log(`rollout of one document to ${n} emulated devices, ${concurrency} in session at once`);
+  const firstPort = 20_000 + Math.floor(Math.random() * 20_000);
+  const ports = Array.from({ length: serverCount }, (_, k) => firstPort + k);
+  const urls = ports.map((p) => `https://127.0.0.1:${p}`);
+  const url = urls[0] as string;
+  const database = values['database-url'] ? await createDatabase(values['database-url']) : undefined;
+  console.log(
+    `rollout of one document to ${n} emulated devices, ${concurrency} in session at once, ` +
+      (database ? `${serverCount} windc process(es) on PostgreSQL (${database.name})` : 'windc on SQLite'),
+  );
   const t0 = performance.now();
-  const seeded = await seed(dataDir, n);
+  const seeded = await seed(dataDir, n, database?.url);
   console.log(`  seeded ${n} WinDC enrollments in ${((performance.now() - t0) / 1000).toFixed(1)} s (not timed)`);
 
-  const child = fork(new URL(import.meta.url).pathname, ['--serve', dataDir, String(port)], {
-    execArgv: [
-      '--import',
-      'tsx',
-      ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []),
-      ...(process.env.BENCH_PRELOAD ? ['--import', process.env.BENCH_PRELOAD] : []),
-    ],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.once('message', () => resolve());
-    child.once('exit', (code) => reject(new Error(`windc serve exited with ${code}`)));
-  });
-  const stats = () =>
-    new Promise<ServerStats>((resolve) => {
-      child.once('message', (m) => resolve(m as ServerStats));
-      child.send('stats');
-    });
+  // One after the other: the first makes the admin token and TLS material in the shared data dir.
+  const children: ChildProcess[] = [];
+  for (const port of ports) children.push(await startServe(dataDir, port, database?.url));
+  const stats = async (): Promise<ServerStats> => {
+    const all = await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<ServerStats>((resolve) => {
+            child.once('message', (m) => resolve(m as ServerStats));
+            child.send('stats');
+          }),
+      ),
+    );
+    return all.reduce((t, s) => ({
+      cpuMs: t.cpuMs + s.cpuMs,
+      sysMs: t.sysMs + s.sysMs,
+      rssMb: t.rssMb + s.rssMb,
+      maxRssMb: t.maxRssMb + s.maxRssMb,
+    }));
+  };
   const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
 
   const transport = new HttpTransport({ idleTimeoutMs: 2000 });
@@ -313,6 +338,7 @@ async function main(): Promise<void> {
   const b1 = responder ? await baseline(0, firstHalf) : undefined;
 
   const before = await stats();
+  const pg0 = database ? postgresCpuMs() : 0;
   const c0 = process.cpuUsage();
   const w0 = performance.now();
   const doc = (await adminCall(url, seeded.caPem, token, 'POST', '/documents', {
@@ -330,7 +356,9 @@ async function main(): Promise<void> {
   const docId = doc.document.id;
   await adminCall(url, seeded.caPem, token, 'PUT', `/sets/${SET}/documents/${docId}`);
 
-  const { sessions, failed } = await drive(n, concurrency, (i) => rollOut(i, `${url}/ManagementServer/MDM.svc`));
+  const { sessions, failed } = await drive(n, concurrency, (i) =>
+    rollOut(i, `${urls[i % urls.length]}/ManagementServer/MDM.svc`),
+  );
   let rollup: { counts: Record<string, number> } = { counts: {} };
   for (;;) {
     rollup = (await adminCall(url, seeded.caPem, token, 'GET', `/documents/${docId}`)) as typeof rollup &
@@ -345,6 +373,7 @@ async function main(): Promise<void> {
   const wall = (performance.now() - w0) / 1000;
   const emu = process.cpuUsage(c0);
   const after = await stats();
+  const pgMs = database ? postgresCpuMs() - pg0 : 0;
   const compliant = rollup.counts.compliant ?? 0;
   const serverMs = after.cpuMs - before.cpuMs;
   const emuMs = (emu.user + emu.system) / 1000;
@@ -353,13 +382,20 @@ async function main(): Promise<void> {
   );
   console.log(`  sessions      ${sessions} (${failed} devices failed), ${(sessions / wall).toFixed(0)}/s`);
   console.log(
-    `  server        CPU ${(serverMs / 1000).toFixed(1)} s, ${(serverMs / n).toFixed(2)} ms per device (${(serverMs / 10 / wall).toFixed(0)}% of one core, ${((100 * (after.sysMs - before.sysMs)) / serverMs).toFixed(0)}% in the kernel), RSS ${after.rssMb.toFixed(0)} MB (peak ${after.maxRssMb.toFixed(0)} MB)`,
+    `  server        CPU ${(serverMs / 1000).toFixed(1)} s, ${(serverMs / n).toFixed(2)} ms per device (${(serverMs / 10 / wall).toFixed(0)}% of one core, ${((100 * (after.sysMs - before.sysMs)) / serverMs).toFixed(0)}% in the kernel), RSS ${after.rssMb.toFixed(0)} MB (peak ${after.maxRssMb.toFixed(0)} MB)` +
+      (serverCount > 1 ? `, ${serverCount} processes together` : ''),
   );
+  if (database) {
+    console.log(
+      `  PostgreSQL    CPU ${(pgMs / 1000).toFixed(1)} s, ${(pgMs / n).toFixed(2)} ms per device (${(pgMs / 10 / wall).toFixed(0)}% of one core)`,
+    );
+  }
   console.log(
     `  emulator      CPU ${(emuMs / 1000).toFixed(1)} s, ${(emuMs / n).toFixed(2)} ms per device, RSS ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB`,
   );
   console.log(`  counts        ${JSON.stringify(rollup.counts)}`);
-  child.kill('SIGINT');
+  await Promise.all(children.map(stopServe));
+  await database?.drop();
 
   if (responder && b1) {
     if (Math.round(sessions / n) !== SESSIONS_PER_DEVICE) {
@@ -385,6 +421,69 @@ async function main(): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(base, { recursive: true, force: true });
   } else console.log(`  data dir      ${dataDir}`);
+}
+
+/** A `windc serve` child on `port`, resolved once it answers. */
+async function startServe(dataDir: string, port: number, databaseUrl: string | undefined): Promise<ChildProcess> {
+  const child = fork(new URL(import.meta.url).pathname, ['--serve', dataDir, String(port), databaseUrl ?? ''], {
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []),
+      ...(process.env.BENCH_PRELOAD ? ['--import', process.env.BENCH_PRELOAD] : []),
+    ],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`windc serve exited with ${code}`)));
+  });
+  return child;
+}
+
+/** SIGINT (the child closes its server and exits), and wait for the exit so its pool releases the database. */
+function stopServe(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGINT');
+  });
+}
+
+/** A database of its own for the run, beside the one `adminUrl` names; `drop` removes it. */
+async function createDatabase(adminUrl: string): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const name = `windc_bench_${randomBytes(4).toString('hex')}`;
+  const admin = async (text: string) => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      await client.query(text);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return { name, url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
+}
+
+/** CPU milliseconds used so far by every process named postgres (the server, its backends and helpers). */
+function postgresCpuMs(): number {
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  let total = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      if (!stat.slice(stat.indexOf('(') + 1, close).startsWith('postgres')) continue;
+      const fields = stat.slice(close + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) * tick; // utime, stime
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return total;
 }
 
 main().catch((e) => {
