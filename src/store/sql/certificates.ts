@@ -7,10 +7,23 @@ import type {
   RecordCertificateInput,
 } from '../certificates.ts';
 import { StoreError } from '../errors.ts';
+import { columnsOf, selectList } from './columns.ts';
 import { affected, atomic, type Ctx, translate } from './context.ts';
 import { type EnrollmentRow, toEnrollment } from './devices.ts';
 import { prebuilt, run } from './prebuilt.ts';
 import type { AuthoritiesTable, CertificatesTable } from './schema.ts';
+
+const CERTIFICATE_COLUMNS = columnsOf<CertificatesTable>()([
+  'serial',
+  'thumbprint',
+  'subject',
+  'not_before',
+  'not_after',
+  'enrollment_id',
+  'issued_at',
+  'revoked_at',
+  'revocation_reason',
+]);
 
 /** Hex is compared as text, and callers format it differently (Windows upper-case, openssl with colons). */
 const hex = (s: string) => s.replace(/[:\s]/g, '').toLowerCase();
@@ -53,7 +66,7 @@ export class SqlCertificates implements CertificateStore {
         (p) =>
           'insert into certificates (serial, thumbprint, subject, not_before, not_after, enrollment_id, issued_at, ' +
           `revoked_at, revocation_reason) values (${p()}, ${p()}, ${p()}, ${p()}, ${p()}, ${p()}, ${p()}, null, null) ` +
-          'on conflict (serial) do nothing returning *',
+          `on conflict (serial) do nothing returning ${selectList(CERTIFICATE_COLUMNS)}`,
       );
       const params = [
         serial,
@@ -74,7 +87,7 @@ export class SqlCertificates implements CertificateStore {
         const select = prebuilt(
           backend,
           'certificates:by-serial',
-          (p) => `select * from certificates where serial = ${p()}`,
+          (p) => `select ${selectList(CERTIFICATE_COLUMNS)} from certificates where serial = ${p()}`,
         );
         row = (await run<Selectable<CertificatesTable>>(db, select, [serial])).rows[0];
         if (!row) throw new Error(`certificate ${serial} conflicted on insert but cannot be read`);
@@ -101,7 +114,7 @@ export class SqlCertificates implements CertificateStore {
     const text = prebuilt(
       this.ctx.backend,
       'certificates:by-thumbprint',
-      (p) => `select * from certificates where thumbprint = ${p()}`,
+      (p) => `select ${selectList(CERTIFICATE_COLUMNS)} from certificates where thumbprint = ${p()}`,
     );
     const row = (await run<Selectable<CertificatesTable>>(this.ctx.db, text, [hex(thumbprint)])).rows[0];
     return row && toCert(row);
@@ -112,7 +125,7 @@ export class SqlCertificates implements CertificateStore {
       this.ctx.backend,
       'certificates:identify',
       (p) =>
-        `select c.*, e.id as e_id, e.device_pk, e.kind, e.parent_enrollment_id, e.status, e.dev_info, e.context,
+        `select ${selectList(CERTIFICATE_COLUMNS, 'c')}, e.id as e_id, e.device_pk, e.kind, e.parent_enrollment_id, e.status, e.dev_info, e.context,
          e.enrolled_at, e.last_seen_at, e.last_report_at, e.ended_at, d.device_id,
          exists (select 1 from command_queue q where q.enrollment_id = c.enrollment_id and q.state = 'queued') as queued
          from certificates c left join enrollments e on e.id = c.enrollment_id left join devices d on d.id = e.device_pk

@@ -5,7 +5,7 @@
  */
 import { CompiledQuery, type Kysely, type QueryResult } from 'kysely';
 import type { Backend } from '../store.ts';
-import { directSqlite } from './dialect.ts';
+import { directSqlite, registerPrepared } from './dialect.ts';
 import type { Schema } from './schema.ts';
 
 /** Shapes are few (multi-row statements vary by row count only), but a cap keeps a hostile report bounded. */
@@ -24,6 +24,7 @@ export function prebuilt(backend: Backend, key: string, build: (param: () => str
     text = build(backend === 'postgres' ? () => `$${++n}` : () => '?');
     if (cache.size >= CAPACITY) cache.delete(cache.keys().next().value as string);
     cache.set(k, text);
+    if (backend === 'postgres') registerPrepared(text);
   }
   return text;
 }

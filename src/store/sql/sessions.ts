@@ -2,9 +2,24 @@ import type { Kysely, Selectable } from 'kysely';
 import { StoreError } from '../errors.ts';
 import type { Delivery } from '../queue.ts';
 import type { ArrivalOutcome, MessageArrival, SessionState, SessionStore } from '../sessions.ts';
+import { columnsOf, selectList } from './columns.ts';
 import { atomic, type Ctx, fromJson, toJson, translate } from './context.ts';
 import { prebuilt, run } from './prebuilt.ts';
 import type { DmSessionsTable, Schema } from './schema.ts';
+
+const SESSION_COLUMNS = selectList(
+  columnsOf<DmSessionsTable>()([
+    'enrollment_id',
+    'seq',
+    'session_id',
+    'last_msg_id',
+    'authenticated',
+    'nonce',
+    'data',
+    'started_at',
+    'updated_at',
+  ]),
+);
 
 const toSession = (r: Selectable<DmSessionsTable>): SessionState => ({
   enrollmentId: r.enrollment_id,
@@ -27,7 +42,7 @@ export class SqlSessions implements SessionStore {
       this.ctx.backend,
       'sessions:lock',
       (p) =>
-        `select * from dm_sessions where enrollment_id = ${p()}${this.ctx.backend === 'postgres' ? ' for update' : ''}`,
+        `select ${SESSION_COLUMNS} from dm_sessions where enrollment_id = ${p()}${this.ctx.backend === 'postgres' ? ' for update' : ''}`,
     );
     return (await run<Selectable<DmSessionsTable>>(db, text, [enrollmentId])).rows[0];
   }
@@ -44,7 +59,7 @@ export class SqlSessions implements SessionStore {
       (p) =>
         `insert into dm_sessions (enrollment_id, seq, session_id, last_msg_id, authenticated, nonce, data, started_at,
          updated_at) values (${p()}, 0, '', 0, 0, null, null, ${p()}, ${p()})
-         on conflict (enrollment_id) do nothing returning *`,
+         on conflict (enrollment_id) do nothing returning ${SESSION_COLUMNS}`,
     );
     try {
       return (await run<Selectable<DmSessionsTable>>(db, text, [enrollmentId, now, now])).rows[0];
@@ -106,7 +121,7 @@ export class SqlSessions implements SessionStore {
     const text = prebuilt(
       this.ctx.backend,
       'sessions:get',
-      (p) => `select * from dm_sessions where enrollment_id = ${p()}`,
+      (p) => `select ${SESSION_COLUMNS} from dm_sessions where enrollment_id = ${p()}`,
     );
     const row = (await run<Selectable<DmSessionsTable>>(this.ctx.db, text, [enrollmentId])).rows[0];
     return row && toSession(row);
