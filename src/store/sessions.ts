@@ -75,4 +75,14 @@ export interface SessionStore {
   saveArrival(session: SessionState, data: unknown): Promise<void>;
   /** Commands delivered in that session whose Status has not come back yet. */
   outstanding(enrollmentId: number, seq: number): Promise<Delivery[]>;
+  /**
+   * How far each enrollment's current session has got, for enrollments that have a row. A process compares it
+   * with the last message it served to tell whether another process has served a later one.
+   */
+  positions(enrollmentIds: readonly number[]): Promise<Map<number, SessionPosition>>;
+}
+
+export interface SessionPosition {
+  seq: number;
+  lastMsgId: number;
 }

@@ -45,7 +45,7 @@ export function debugRingOf(app: FastifyInstance): DebugRing | undefined {
 
 export async function register(app: FastifyInstance, ctx: ServerContext): Promise<void> {
   const config = ctx.config.management;
-  const overload = new Overload(config, ctx.now);
+  const overload = new Overload(config, ctx.now, Math.random, (ids) => ctx.store.sessions.positions(ids));
   const ring = config.debugRing > 0 ? new DebugRing(config.debugRing) : undefined;
   if (ring) rings.set(app, ring);
   const authDeps: AuthDeps = { store: ctx.store, config, caCertPem: ctx.ca.certPem, now: ctx.now };
@@ -100,9 +100,12 @@ export async function register(app: FastifyInstance, ctx: ServerContext): Promis
       return syncml(reply, refusal(parse, auth), fields);
     }
     fields.enrollment = auth.enrollment.id;
-    if (!overload.admitSession(auth.enrollment.id, opens)) return tooBusy(reply, overload);
+    if (!(await overload.admitSession(auth.enrollment.id, opens))) return tooBusy(reply, overload);
     const outcome = await handleMessage({ store: ctx.store, config, hooks }, auth, parse);
-    if (outcome.composed.ends) overload.sessionEnded(auth.enrollment.id);
+    const { seq } = outcome.session;
+    // seq 0: a poll that left the session row alone, so there is no position to compare with the database's.
+    const position = seq === 0 ? undefined : { seq, lastMsgId: Number(header.msgId) };
+    overload.served(auth.enrollment.id, position, outcome.composed.ends);
     report(request.log, fields, auth.method, outcome);
     return syncml(reply, outcome.composed.message, fields);
   }

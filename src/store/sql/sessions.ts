@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { StoreError } from '../errors.ts';
 import type { Delivery } from '../queue.ts';
-import type { ArrivalOutcome, MessageArrival, SessionState, SessionStore } from '../sessions.ts';
+import type { ArrivalOutcome, MessageArrival, SessionPosition, SessionState, SessionStore } from '../sessions.ts';
 import { columnsOf, selectList } from './columns.ts';
 import { atomic, type Ctx, fromJson, toJson, translate } from './context.ts';
 import { prebuilt, run } from './prebuilt.ts';
@@ -189,6 +189,20 @@ export class SqlSessions implements SessionStore {
   }
 
   /** Prebuilt: read by every message that answers delivered commands. */
+  async positions(enrollmentIds: readonly number[]): Promise<Map<number, SessionPosition>> {
+    const out = new Map<number, SessionPosition>();
+    // Chunked: SQLite caps the bound parameters of one statement.
+    for (let i = 0; i < enrollmentIds.length; i += 500) {
+      const rows = await this.ctx.db
+        .selectFrom('dm_sessions')
+        .select(['enrollment_id', 'seq', 'last_msg_id'])
+        .where('enrollment_id', 'in', enrollmentIds.slice(i, i + 500))
+        .execute();
+      for (const r of rows) out.set(r.enrollment_id, { seq: r.seq, lastMsgId: r.last_msg_id });
+    }
+    return out;
+  }
+
   async outstanding(enrollmentId: number, seq: number): Promise<Delivery[]> {
     const text = prebuilt(
       this.ctx.backend,

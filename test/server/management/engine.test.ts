@@ -308,7 +308,7 @@ describe('digest verification', () => {
 });
 
 describe('overload and the debug ring', () => {
-  it('caps requests in flight and new sessions, never a session already open', () => {
+  it('caps requests in flight and new sessions, never a session already open', async () => {
     let now = 0;
     const o = new Overload(
       { maxInFlight: 2, maxSessions: 1, retryAfterSeconds: 10 },
@@ -319,11 +319,11 @@ describe('overload and the debug ring', () => {
     assert.equal(o.enter(), false);
     o.leave();
     assert.equal(o.enter(), true);
-    assert.equal(o.admitSession(1, true), true);
-    assert.equal(o.admitSession(2, true), false);
-    assert.equal(o.admitSession(1, false), true);
+    assert.equal(await o.admitSession(1, true), true);
+    assert.equal(await o.admitSession(2, true), false);
+    assert.equal(await o.admitSession(1, false), true);
     now += 6 * 60_000;
-    assert.equal(o.admitSession(2, true), true, 'an idle session stops counting');
+    assert.equal(await o.admitSession(2, true), true, 'an idle session stops counting');
     assert.equal(o.retryAfter(), 15);
   });
 

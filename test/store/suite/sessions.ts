@@ -28,6 +28,23 @@ export function sessionsSuite(h: StoreHarness): void {
       assert.deepEqual(await store.sessions.get(e.id), m2.session);
     });
 
+    it('reports how far each current session has got, for the enrollments asked about', async () => {
+      const [a, b, none] = [await enrolled(store), await enrolled(store), await enrolled(store)];
+      await store.sessions.arrive({ enrollmentId: a.id, sessionId: '1', msgId: 1 });
+      await store.sessions.arrive({ enrollmentId: a.id, sessionId: '1', msgId: 2 });
+      await store.sessions.arrive({ enrollmentId: b.id, sessionId: '7', msgId: 1 });
+      await store.sessions.arrive({ enrollmentId: b.id, sessionId: '8', msgId: 1 });
+      const got = await store.sessions.positions([a.id, b.id, none.id]);
+      assert.deepEqual(
+        [...got].sort(([x], [y]) => x - y),
+        [
+          [a.id, { seq: 1, lastMsgId: 2 }],
+          [b.id, { seq: 2, lastMsgId: 1 }],
+        ],
+      );
+      assert.equal((await store.sessions.positions([])).size, 0);
+    });
+
     it('tells a retransmission from a new session', async () => {
       const e = await enrolled(store);
       await store.sessions.arrive({ enrollmentId: e.id, sessionId: 'D', msgId: 1 });
