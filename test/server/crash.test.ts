@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import type { DeviceClient } from '../../src/device/client.ts';
 import { TokenIssuer } from '../../src/device/issuer.ts';
 import { freePort } from '../device/e2e/support.ts';
-import { api, fileDocument } from './admin/support.ts';
+import { api, compliantInEventLog, fileDocument } from './admin/support.ts';
 import { TestFleet } from './declared/fleet.ts';
 import { type ServeProcess, startServe } from './scale-out/serve.ts';
 
@@ -128,15 +128,7 @@ describe(`crash: windc serve on SQLite killed and restarted under ${N} devices`,
       assert.notEqual(view.result, null, 'the result was fetched');
       assert.equal(await file(c), 'version two');
     }
-    const events = await call<{ events: { payload: { deviceId: string; to: string; checksum: string } }[] }>(
-      'GET',
-      '/api/v1/events?limit=1000&type=document.status',
-    );
-    const reached = new Set(
-      events.events
-        .filter((e) => e.payload.to === 'compliant' && e.payload.checksum === next.checksum)
-        .map((e) => e.payload.deviceId),
-    );
+    const reached = await compliantInEventLog(admin, next.checksum);
     assert.equal(reached.size, N, 'every device’s move to the new version is in the event log');
   });
 });

@@ -90,6 +90,21 @@ export function api<T = Record<string, unknown>>(
   });
 }
 
+/** The devices whose move to compliant at `checksum` is in the event log (the first 1,000 status events). */
+export async function compliantInEventLog(
+  s: Pick<ApiServer, 'port' | 'caPem' | 'token'>,
+  checksum: string,
+): Promise<Set<string>> {
+  type Events = { events: { payload: { deviceId: string; to: string; checksum: string } }[] };
+  const r = await api<Events>(s, 'GET', '/api/v1/events?limit=1000&type=document.status');
+  if (r.status !== 200) throw new Error(`GET /api/v1/events: ${r.status} ${r.text}`);
+  return new Set(
+    r.body.events
+      .filter((e) => e.payload.to === 'compliant' && e.payload.checksum === checksum)
+      .map((e) => e.payload.deviceId),
+  );
+}
+
 export const DSC_NS = 'root/Microsoft/Windows/DesiredStateConfiguration';
 
 export function fileDocument(contents: string, path = 'C:\\Temp\\windc\\hello.txt') {

@@ -14,7 +14,7 @@ import { HttpTransport } from '../../../src/device/net/transport.ts';
 import type { SessionResult } from '../../../src/device/omadm/session.ts';
 import { freePort } from '../../device/e2e/support.ts';
 import { dropSchemas, requirePostgres, throwawaySchema } from '../../support/postgres.ts';
-import { api, fileDocument } from '../admin/support.ts';
+import { api, compliantInEventLog, fileDocument } from '../admin/support.ts';
 import { TestFleet } from '../declared/fleet.ts';
 import { RoundRobinProxy } from './proxy.ts';
 import { type ServeProcess, startServe } from './serve.ts';
@@ -205,16 +205,7 @@ if (url) {
         assert.equal(view.reportedChecksum, next.checksum);
         assert.equal(await file(c), 'version two');
       }
-      const events = await call<{ events: { payload: { deviceId: string; to: string; checksum: string } }[] }>(
-        'b',
-        'GET',
-        '/api/v1/events?limit=1000&type=document.status',
-      );
-      const reached = new Set(
-        events.events
-          .filter((e) => e.payload.to === 'compliant' && e.payload.checksum === next.checksum)
-          .map((e) => e.payload.deviceId),
-      );
+      const reached = await compliantInEventLog(admin.b, next.checksum);
       assert.equal(reached.size, N, 'every device’s move to the new version is in the event log');
     });
 
