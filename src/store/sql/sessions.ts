@@ -188,7 +188,7 @@ export class SqlSessions implements SessionStore {
     ]);
   }
 
-  /** Prebuilt: read by every message that answers delivered commands. */
+  /** Where each enrollment's session stands: asked only by a process at its session cap (overload.ts). */
   async positions(enrollmentIds: readonly number[]): Promise<Map<number, SessionPosition>> {
     const out = new Map<number, SessionPosition>();
     // Chunked: SQLite caps the bound parameters of one statement.
@@ -203,6 +203,7 @@ export class SqlSessions implements SessionStore {
     return out;
   }
 
+  /** Prebuilt: read by every message that answers delivered commands. */
   async outstanding(enrollmentId: number, seq: number): Promise<Delivery[]> {
     const text = prebuilt(
       this.ctx.backend,
