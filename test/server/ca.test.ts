@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { CertificateAuthority } from '../../src/server/pki/ca.ts';
 import { loadOrCreateCa } from '../../src/server/pki/ca-files.ts';
+import { loadServerTls } from '../../src/server/pki/server-tls.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'windc-ca-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,6 +41,29 @@ describe('built-in CA', () => {
     assert.equal(second.ca.thumbprint, first.ca.thumbprint);
     const caCert = new X509Certificate(readFileSync(join(dir, 'data', 'ca.pem')));
     assert.equal(caCert.ca, true);
+  });
+
+  it('processes creating the CA and TLS identity together end up with one of each, the one on disk', async () => {
+    // Replicas sharing a data dir on first start: before, each kept its own CA and the last writer's was on
+    // disk, so the database (which records the first CA registered) refused every later start.
+    const data = join(dir, 'together');
+    const cas = await Promise.all([1, 2, 3].map(() => loadOrCreateCa({ dataDir: data })));
+    assert.deepEqual(cas.map((c) => c.created).sort(), [false, false, true]);
+    const onDisk = readFileSync(join(data, 'ca.pem'), 'utf8');
+    for (const c of cas) assert.equal(c.ca.certPem, onDisk);
+    const ca = cas[0]!.ca;
+    const tls = await Promise.all(
+      [1, 2, 3].map(() => loadServerTls({ dataDir: data, publicUrl: 'https://windc.test', ca })),
+    );
+    for (const t of tls) {
+      assert.equal(t.certPem, readFileSync(join(data, 'tls-cert.pem'), 'utf8'));
+      assert.equal(t.keyPem, readFileSync(join(data, 'tls-key.pem'), 'utf8'));
+    }
+    assert.deepEqual(
+      readdirSync(data).filter((f) => f.endsWith('.tmp')),
+      [],
+      'no temporary files left',
+    );
   });
 
   for (const kind of ['rsa', 'ec'] as const) {

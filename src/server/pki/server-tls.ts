@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CertificateAuthority } from './ca.ts';
-import { writeAtomic } from './ca-files.ts';
+import { claimPair, writeAtomic } from './ca-files.ts';
 
 export interface TlsMaterial {
   certPem: string;
@@ -53,6 +53,11 @@ export async function loadServerTls(opts: {
     validityDays: 397,
   });
   const keyPem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  if (!existsSync(keyPath)) {
+    // First start: processes starting together must end up with one pair on disk (see claimPair).
+    const claimed = await claimPair({ key: keyPath, cert: certPath }, { keyPem, certPem: issued.pem });
+    return { certPem: claimed.certPem, keyPem: claimed.keyPem, selfIssued: true };
+  }
   await writeAtomic(keyPath, keyPem, 0o600);
   await writeAtomic(certPath, issued.pem, 0o644);
   return { certPem: issued.pem, keyPem, selfIssued: true };
