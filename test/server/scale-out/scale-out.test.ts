@@ -16,6 +16,7 @@ import { freePort } from '../../device/e2e/support.ts';
 import { dropSchemas, requirePostgres, throwawaySchema } from '../../support/postgres.ts';
 import { api, compliantInEventLog, fileDocument } from '../admin/support.ts';
 import { TestFleet } from '../declared/fleet.ts';
+import { EventFollower } from './follower.ts';
 import { RoundRobinProxy } from './proxy.ts';
 import { type ServeProcess, startServe } from './serve.ts';
 
@@ -34,6 +35,7 @@ if (url) {
     const servers: ServeProcess[] = [];
     let proxy: RoundRobinProxy;
     let fleet: TestFleet;
+    let follower: EventFollower | undefined;
     let admin: { a: { port: number; caPem: string; token: string }; b: { port: number; caPem: string; token: string } };
     const call = async <T = Record<string, unknown>>(via: 'a' | 'b', method: string, path: string, body?: unknown) => {
       const r = await api<T>(admin[via], method, path, body);
@@ -92,6 +94,7 @@ if (url) {
     });
 
     after(async () => {
+      await follower?.stop().catch(() => undefined);
       await fleet?.close().catch(() => undefined);
       await proxy?.close().catch(() => undefined);
       await Promise.all(servers.map((s) => s.stop()));
@@ -100,6 +103,9 @@ if (url) {
     });
 
     it('enrolls and links every device through the balancer', async () => {
+      // Follows the log through b while both processes publish, for the last test.
+      follower = new EventFollower(admin.b);
+      follower.start();
       await fleet.enroll(N, 4);
       allOk(await fleet.syncAll('primary', 8));
       for (const c of fleet.clients) {
@@ -207,6 +213,16 @@ if (url) {
       }
       const reached = await compliantInEventLog(admin.b, next.checksum);
       assert.equal(reached.size, N, 'every device’s move to the new version is in the event log');
+    });
+
+    it('a reader following the event log through one process missed none of either’s events', async () => {
+      await follower!.stop();
+      const all = await EventFollower.all(admin.b);
+      assert.ok(all.size >= N * 4, `events: ${all.size}`);
+      assert.deepEqual(
+        [...all].filter((id) => !follower!.seen.has(id)),
+        [],
+      );
     });
 
     it('the surviving process logged no error', () => {
