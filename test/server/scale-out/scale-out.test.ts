@@ -187,6 +187,36 @@ if (url) {
       await converge(async () => (await counts(extra.id)).compliant === N);
     });
 
+    it('lost answers and duplicated messages, each copy answered by the other process, lose nothing', async () => {
+      // Consecutive connections alternate between the processes, so a resent or duplicated message is handled by
+      // the process that did not see the first copy: only what is in the database can make it come out right.
+      const faulty = (
+        await call<{ document: Doc }>('a', 'POST', '/api/v1/documents', {
+          ...fileDocument('third', 'C:\\Temp\\windc\\third.txt'),
+          name: 'third file',
+        })
+      ).document;
+      fleet.clients.forEach((c, i) =>
+        c.device.faults.configure({ network: { dropResponseRate: 0.2, duplicateSendRate: 0.2 }, seed: i + 1 }),
+      );
+      await call('a', 'PUT', `/api/v1/sets/extra/documents/${faulty.id}`);
+      let failed = 0;
+      for (let i = 0; i < 8 && (await counts(faulty.id)).compliant !== N; i++) {
+        failed += (await fleet.syncAll('windc', 8)).filter((r) => !r.ok).length;
+      }
+      for (const c of fleet.clients) c.device.faults.configure({});
+      assert.equal((await counts(faulty.id)).compliant, N, `converged despite ${failed} failed sessions\n${logs()}`);
+      allOk(await fleet.syncAll('windc', 8));
+      for (const c of fleet.clients) {
+        const got = await readFile(join(c.device.paths.sandbox, 'C', 'Temp', 'windc', 'third.txt'), 'utf8');
+        assert.equal(got, 'third');
+        const view = await deviceDoc(c, faulty.id);
+        assert.equal(view.status, 'compliant');
+        assert.notEqual(view.result, null);
+      }
+      assert.equal((await compliantInEventLog(admin.b, faulty.checksum)).size, N);
+    });
+
     it('one process killed mid-rollout: the other finishes it and nothing accepted is lost', async () => {
       const next = (
         await call<{ document: Doc }>('a', 'PUT', `/api/v1/documents/${doc.id}`, fileDocument('version two'))
