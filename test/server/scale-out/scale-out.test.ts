@@ -196,9 +196,9 @@ if (url) {
           name: 'third file',
         })
       ).document;
-      fleet.clients.forEach((c, i) =>
-        c.device.faults.configure({ network: { dropResponseRate: 0.2, duplicateSendRate: 0.2 }, seed: i + 1 }),
-      );
+      for (const [i, c] of fleet.clients.entries()) {
+        c.device.faults.configure({ network: { dropResponseRate: 0.2, duplicateSendRate: 0.2 }, seed: i + 1 });
+      }
       await call('a', 'PUT', `/api/v1/sets/extra/documents/${faulty.id}`);
       let failed = 0;
       for (let i = 0; i < 8 && (await counts(faulty.id)).compliant !== N; i++) {
