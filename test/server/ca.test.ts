@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +64,22 @@ describe('built-in CA', () => {
       [],
       'no temporary files left',
     );
+  });
+
+  it('replaces a TLS key and certificate that do not belong together instead of serving them', async () => {
+    // What two processes renewing at the same moment can leave: one's key beside the other's certificate.
+    const data = join(dir, 'mixed');
+    const { ca } = await loadOrCreateCa({ dataDir: data });
+    const first = await loadServerTls({ dataDir: data, publicUrl: 'https://windc.test', ca });
+    rmSync(join(data, 'tls-key.pem'));
+    rmSync(join(data, 'tls-cert.pem'));
+    const second = await loadServerTls({ dataDir: data, publicUrl: 'https://windc.test', ca });
+    writeFileSync(join(data, 'tls-key.pem'), first.keyPem);
+    const healed = await loadServerTls({ dataDir: data, publicUrl: 'https://windc.test', ca });
+    assert.notEqual(healed.certPem, second.certPem, 'the mixed pair was not served');
+    assert.ok(new X509Certificate(healed.certPem).checkPrivateKey(createPrivateKey(healed.keyPem)));
+    assert.equal(readFileSync(join(data, 'tls-cert.pem'), 'utf8'), healed.certPem);
+    assert.equal(readFileSync(join(data, 'tls-key.pem'), 'utf8'), healed.keyPem);
   });
 
   for (const kind of ['rsa', 'ec'] as const) {

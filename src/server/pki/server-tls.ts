@@ -1,4 +1,4 @@
-import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -42,8 +42,11 @@ export async function loadServerTls(opts: {
     const cert = new X509Certificate(certPem);
     const fresh = new Date(cert.validTo).getTime() - Date.now() > RENEW_BEFORE_MS;
     const covers = /[\d:]/.test(host) && !/[a-z]/i.test(host) ? cert.checkIP(host) : cert.checkHost(host);
-    if (fresh && covers && cert.checkIssued(new X509Certificate(opts.ca.certPem))) {
-      return { certPem, keyPem: await readFile(keyPath, 'utf8'), selfIssued: true };
+    const keyPem = await readFile(keyPath, 'utf8');
+    // Two processes renewing at once can leave one's key beside the other's certificate (the pair is two
+    // files); such a pair is never served, it is replaced like an expiring one.
+    if (fresh && covers && cert.checkIssued(new X509Certificate(opts.ca.certPem)) && matches(cert, keyPem)) {
+      return { certPem, keyPem, selfIssued: true };
     }
   }
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -61,4 +64,12 @@ export async function loadServerTls(opts: {
   await writeAtomic(keyPath, keyPem, 0o600);
   await writeAtomic(certPath, issued.pem, 0o644);
   return { certPem: issued.pem, keyPem, selfIssued: true };
+}
+
+function matches(cert: X509Certificate, keyPem: string): boolean {
+  try {
+    return cert.checkPrivateKey(createPrivateKey(keyPem));
+  } catch {
+    return false;
+  }
 }
