@@ -65,3 +65,13 @@ export interface DeviceCredentialStore {
   put(input: Omit<DeviceCredentials, 'createdAt'>): Promise<DeviceCredentials>;
   get(enrollmentId: number): Promise<DeviceCredentials | undefined>;
 }
+
+/**
+ * Keys accepted once until they expire, shared by every process on the database. A signed enrollment request
+ * (WS-Security, Certificate auth) is accepted once per signature: the signature may cover only the Timestamp,
+ * so a replayed one could be lifted onto another body within its lifetime, on whichever process it reaches.
+ */
+export interface UsedOnceStore {
+  /** True the first time `key` is claimed; false while an earlier claim holds, that is until its `expiresAt`. */
+  claim(key: string, expiresAt: EpochMs): Promise<boolean>;
+}

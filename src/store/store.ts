@@ -1,7 +1,7 @@
 import type { AdminTokenStore, AuditLog, WebhookOutbox } from './admin.ts';
 import type { AssignmentStore } from './assignments.ts';
 import type { CertificateStore } from './certificates.ts';
-import type { DeviceCredentialStore, EnrollmentSecretStore } from './credentials.ts';
+import type { DeviceCredentialStore, EnrollmentSecretStore, UsedOnceStore } from './credentials.ts';
 import type { DeclaredStore } from './declared.ts';
 import type { DeviceStore } from './devices.ts';
 import type { DocumentStore } from './documents.ts';
@@ -26,6 +26,7 @@ export interface StoreTx {
   readonly webhooks: WebhookOutbox;
   readonly secrets: EnrollmentSecretStore;
   readonly deviceCredentials: DeviceCredentialStore;
+  readonly usedOnce: UsedOnceStore;
   /** Declared-configuration management beyond documents and reports: ledger, status, rules, events. */
   readonly declared: DeclaredStore;
   /**

@@ -4,7 +4,7 @@ import type { ServerContext } from '../context.ts';
 import type { AuthDeps } from './auth/index.ts';
 import { JwksSource, parseJwks } from './auth/jwks.ts';
 import { loadUsers } from './auth/users.ts';
-import { ReplayCache, type TrustAnchor } from './auth/xmldsig.ts';
+import type { TrustAnchor } from './auth/xmldsig.ts';
 import type { EnrollmentConfig } from './config.ts';
 import { type EnrollmentUrls, enrollmentUrls } from './urls.ts';
 
@@ -48,7 +48,7 @@ export function createEnrollmentService(ctx: ServerContext): EnrollmentService {
       users: loadUsers(config.usersFile),
       federation,
       anchors,
-      replay: new ReplayCache(),
+      replay: ctx.store.usedOnce,
       now: ctx.now,
     },
     urls: enrollmentUrls(ctx.config.publicUrl, config.stsUrl),

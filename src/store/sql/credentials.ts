@@ -4,6 +4,7 @@ import type {
   DeviceCredentials,
   EnrollmentSecret,
   EnrollmentSecretStore,
+  UsedOnceStore,
 } from '../credentials.ts';
 import { affected, type Ctx, translate } from './context.ts';
 import { prebuilt, run } from './prebuilt.ts';
@@ -145,5 +146,22 @@ export class SqlDeviceCredentials implements DeviceCredentialStore {
       .where('enrollment_id', '=', enrollmentId)
       .executeTakeFirst();
     return row && toCredentials(row);
+  }
+}
+
+export class SqlUsedOnce implements UsedOnceStore {
+  constructor(private readonly ctx: Ctx) {}
+
+  async claim(key: string, expiresAt: number): Promise<boolean> {
+    // Expired keys go first, which keeps the table to the keys still live and lets an expired key be claimed
+    // again; two processes claiming one key meet on the primary key, and only one inserts.
+    await this.ctx.db.deleteFrom('used_once').where('expires_at', '<=', this.ctx.now()).execute();
+    const row = await this.ctx.db
+      .insertInto('used_once')
+      .values({ key, expires_at: expiresAt })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .returning('key')
+      .executeTakeFirst();
+    return row !== undefined;
   }
 }

@@ -219,6 +219,11 @@ export interface DeviceCredentialsTable {
   created_at: number;
 }
 
+export interface UsedOnceTable {
+  key: string;
+  expires_at: number;
+}
+
 export interface Schema {
   devices: DevicesTable;
   enrollments: EnrollmentsTable;
@@ -241,4 +246,5 @@ export interface Schema {
   webhook_deliveries: WebhookDeliveriesTable;
   enrollment_secrets: EnrollmentSecretsTable;
   device_credentials: DeviceCredentialsTable;
+  used_once: UsedOnceTable;
 }

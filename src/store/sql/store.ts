@@ -5,7 +5,7 @@ import { SqlAudit, SqlTokens, SqlWebhooks } from './admin.ts';
 import { SqlAssignments } from './assignments.ts';
 import { SqlCertificates } from './certificates.ts';
 import { atomic, type Ctx } from './context.ts';
-import { SqlDeviceCredentials, SqlEnrollmentSecrets } from './credentials.ts';
+import { SqlDeviceCredentials, SqlEnrollmentSecrets, SqlUsedOnce } from './credentials.ts';
 import { SqlDeclared } from './declared.ts';
 import { SqlDevices } from './devices.ts';
 import { SqlDocuments } from './documents.ts';
@@ -29,6 +29,7 @@ class SqlStoreTx implements StoreTx {
   readonly webhooks: SqlWebhooks;
   readonly secrets: SqlEnrollmentSecrets;
   readonly deviceCredentials: SqlDeviceCredentials;
+  readonly usedOnce: SqlUsedOnce;
   readonly declared: SqlDeclared;
 
   constructor(protected readonly ctx: Ctx) {
@@ -45,6 +46,7 @@ class SqlStoreTx implements StoreTx {
     this.webhooks = new SqlWebhooks(ctx);
     this.secrets = new SqlEnrollmentSecrets(ctx);
     this.deviceCredentials = new SqlDeviceCredentials(ctx);
+    this.usedOnce = new SqlUsedOnce(ctx);
     this.declared = new SqlDeclared(ctx);
   }
 

@@ -6,7 +6,6 @@ import { after, before, describe, it } from 'node:test';
 import { buildSecurityHeader, parseSoapEnvelope } from '../../../src/protocol/mde2/index.ts';
 import { type AuthDeps, authenticate } from '../../../src/server/enroll/auth/index.ts';
 import { hashPassword, parseUsers, verifyPassword } from '../../../src/server/enroll/auth/users.ts';
-import { ReplayCache } from '../../../src/server/enroll/auth/xmldsig.ts';
 import { EnrollmentFault } from '../../../src/server/enroll/faults.ts';
 import { RateLimiter } from '../../../src/server/enroll/rate-limit.ts';
 import {
@@ -80,7 +79,7 @@ describe('OnPremise authentication', () => {
       users: parseUsers(`alice@contoso.test:${hashPassword('correct horse')}`),
       federation: undefined,
       anchors: [],
-      replay: new ReplayCache(),
+      replay: store.usedOnce,
       now: Date.now,
     };
   });

@@ -106,5 +106,26 @@ export function credentialsSuite(h: StoreHarness): void {
       );
       assert.equal(await store.devices.findActiveEnrollment(deviceId, 'primary'), undefined);
     });
+
+    it('accepts a key once until it expires, across stores on one database', async () => {
+      const key = uniq('sig');
+      const other = await h.sibling(store, { now: clock.now });
+      try {
+        assert.equal(await store.usedOnce.claim(key, clock.t + 1000), true);
+        assert.equal(await store.usedOnce.claim(key, clock.t + 1000), false, 'a replay on the same process');
+        assert.equal(await other.usedOnce.claim(key, clock.t + 1000), false, 'a replay on another process');
+        assert.equal(await other.usedOnce.claim(uniq('sig'), clock.t + 1000), true);
+        // Claims racing from both: exactly one wins.
+        const raced = uniq('sig');
+        const wins = await Promise.all(
+          [store, other, store, other].map((s) => s.usedOnce.claim(raced, clock.t + 1000)),
+        );
+        assert.equal(wins.filter(Boolean).length, 1);
+        clock.tick(1000);
+        assert.equal(await other.usedOnce.claim(key, clock.t + 1000), true, 'an expired claim no longer holds');
+      } finally {
+        await other.close();
+      }
+    });
   });
 }

@@ -1,12 +1,12 @@
 import type { AuthPolicy, BinarySecurityToken, SoapEnvelope } from '../../../protocol/mde2/index.ts';
 import { decodeBinarySecurityToken, PASSWORD_TEXT, VALUE_TYPES } from '../../../protocol/mde2/index.ts';
-import type { Store } from '../../../store/index.ts';
+import type { Store, UsedOnceStore } from '../../../store/index.ts';
 import { EnrollmentFault, fault } from '../faults.ts';
 import { hashSecret } from '../secrets.ts';
 import { JwksError } from './jwks.ts';
 import { type JwtClaims, JwtError, type JwtPolicy, type KeyLookup, verifyJwt } from './jwt.ts';
 import type { UserDirectory } from './users.ts';
-import { type ReplayCache, type SignedBy, type TrustAnchor, verifySignedRequest } from './xmldsig.ts';
+import { type SignedBy, type TrustAnchor, verifySignedRequest } from './xmldsig.ts';
 
 /**
  * Which enrollment a request belongs to, and so which policies may authenticate it. `primary`: windc is the
@@ -30,7 +30,8 @@ export interface AuthDeps {
   users: UserDirectory;
   federation: { policy: Omit<JwtPolicy, 'now'>; keys: KeyLookup } | undefined;
   anchors: readonly TrustAnchor[];
-  replay: ReplayCache;
+  /** Signed requests accepted once each; the store's, so every process refuses a replay. */
+  replay: UsedOnceStore;
   now: () => number;
 }
 

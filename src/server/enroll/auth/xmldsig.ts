@@ -10,6 +10,7 @@ import {
   signedParts,
   VALUE_TYPES,
 } from '../../../protocol/mde2/index.ts';
+import type { UsedOnceStore } from '../../../store/index.ts';
 import { fault } from '../faults.ts';
 
 /**
@@ -20,13 +21,13 @@ import { fault } from '../faults.ts';
  * What must be signed: the wsu:Timestamp, directly or through a whole-envelope reference. WCF-style clients sign
  * only the Timestamp and rely on TLS for the body; MS-MDE2's example signs the whole envelope. Both are accepted,
  * and because a Timestamp-only signature could be lifted onto another body within its lifetime, each signature
- * value is accepted once per operation (ReplayCache).
+ * value is accepted once per operation, across every process on the database (UsedOnceStore).
  */
 export interface SignedRequestOptions {
   /** windc's own CA and the configured parent-MDM CAs. */
   anchors: readonly TrustAnchor[];
   now: number;
-  replay: ReplayCache;
+  replay: UsedOnceStore;
 }
 
 export interface TrustAnchor {
@@ -103,7 +104,7 @@ export async function verifySignedRequest(env: SoapEnvelope, opts: SignedRequest
 
   const anchor = chainTo(certificate, opts);
   const seen = createHash('sha256').update(`${env.addressing.action} ${sig.signatureValue}`).digest('base64');
-  if (!opts.replay.first(seen, expires + SKEW_MS, opts.now)) {
+  if (!(await opts.replay.claim(`xmldsig:${seen}`, expires + SKEW_MS))) {
     throw fault.authentication('REPLAYED', 'this signed request was already used');
   }
   return {
@@ -157,28 +158,4 @@ function sameBase64(a: string, b: string): boolean {
   const x = Buffer.from(a, 'base64');
   const y = Buffer.from(b.replace(/\s+/g, ''), 'base64');
   return x.length === y.length && timingSafeEqual(x, y);
-}
-
-/**
- * Signature values seen, each until its Timestamp expires. Per process: with several servers on one database a
- * replay could land on another process, which the Timestamp window still bounds.
- */
-export class ReplayCache {
-  readonly #seen = new Map<string, number>();
-  constructor(private readonly max = 100_000) {}
-
-  /** True the first time `key` is seen while unexpired. */
-  first(key: string, until: number, now: number): boolean {
-    const hit = this.#seen.get(key);
-    if (hit !== undefined && hit > now) return false;
-    if (this.#seen.size >= this.max) this.#sweep(now);
-    this.#seen.set(key, until);
-    return true;
-  }
-
-  #sweep(now: number): void {
-    for (const [k, until] of this.#seen) if (until <= now) this.#seen.delete(k);
-    // Still full of live entries: drop the oldest rather than grow without bound.
-    while (this.#seen.size >= this.max) this.#seen.delete(this.#seen.keys().next().value as string);
-  }
 }

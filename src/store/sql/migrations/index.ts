@@ -6,6 +6,7 @@ import * as wireCmdIds from './0003-wire-cmdids.ts';
 import * as declaredManagement from './0004-declared-management.ts';
 import * as enrollmentLookupIndex from './0005-enrollment-lookup-index.ts';
 import * as declaredQuiet from './0006-declared-quiet.ts';
+import * as usedOnce from './0007-used-once.ts';
 
 /**
  * Migrations are code, listed here in order, so they ship inside the build and run the same on both backends.
@@ -18,6 +19,7 @@ const MIGRATIONS: { name: string; up: (db: Kysely<unknown>, backend: Backend) =>
   { name: '0004-declared-management', up: declaredManagement.up },
   { name: '0005-enrollment-lookup-index', up: enrollmentLookupIndex.up },
   { name: '0006-declared-quiet', up: declaredQuiet.up },
+  { name: '0007-used-once', up: usedOnce.up },
 ];
 
 export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map((m) => m.name);
