@@ -31,12 +31,11 @@
 // much about the neighbours as about windc.
 import { type ChildProcess, fork } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { DeviceClient } from '../src/device/client.ts';
 import { EnrollmentStore } from '../src/device/enroll/record.ts';
 import { HttpTransport } from '../src/device/net/transport.ts';
@@ -44,6 +43,7 @@ import { resolveServerConfig } from '../src/server/config.ts';
 import { loadOrCreateCa } from '../src/server/pki/ca-files.ts';
 import { startServer } from '../src/server/server.ts';
 import { openStore } from '../src/store/index.ts';
+import { createDatabase, postgresCpuMs } from './postgres.ts';
 import { type Pems, responderCpu, startResponder } from './responder.ts';
 
 const GROUP = 'rollout';
@@ -447,43 +447,6 @@ function stopServe(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGINT');
   });
-}
-
-/** A database of its own for the run, beside the one `adminUrl` names; `drop` removes it. */
-async function createDatabase(adminUrl: string): Promise<{ name: string; url: string; drop(): Promise<void> }> {
-  const name = `windc_bench_${randomBytes(4).toString('hex')}`;
-  const admin = async (text: string) => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(text);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return { name, url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
-}
-
-/** CPU milliseconds used so far by every process named postgres (the server, its backends and helpers). */
-function postgresCpuMs(): number {
-  const tick = 1000 / 100; // USER_HZ is 100 on Linux
-  let total = 0;
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      if (!stat.slice(stat.indexOf('(') + 1, close).startsWith('postgres')) continue;
-      const fields = stat.slice(close + 2).split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) * tick; // utime, stime
-    } catch {
-      // The process ended between the listing and the read.
-    }
-  }
-  return total;
 }
 
 main().catch((e) => {

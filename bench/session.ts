@@ -11,7 +11,9 @@
 // the clock starts, so a poll is what a managed fleet's steady state costs. BENCH_FEATURES=engine registers the
 // session engine alone instead (no reconciler at all).
 // BENCH_MS scales the run, BENCH_DEVICES the sockets; BENCH_PROF=DIR profiles the server; BENCH_PRELOAD=MODULE is
-// imported into the server first (instrumentation, e.g. bench/sql-timer.ts).
+// imported into the server first (instrumentation, e.g. bench/sql-timer.ts). BENCH_DATABASE_URL=postgres://…
+// runs windc on PostgreSQL, in a database made for the run beside the one the URL names and dropped after it, and
+// prints PostgreSQL's own CPU per session too.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -48,6 +50,7 @@ import { loadOrCreateCa } from '../src/server/pki/ca-files.ts';
 import { loadServerTls } from '../src/server/pki/server-tls.ts';
 import { startServer } from '../src/server/server.ts';
 import { openStore } from '../src/store/index.ts';
+import { createDatabase, postgresCpuMs } from './postgres.ts';
 
 const ROUND_MS = Number(process.env.BENCH_MS ?? 10_000) / 5;
 const ROUNDS = 5;
@@ -196,12 +199,25 @@ const ENGINE_ONLY = process.env.BENCH_FEATURES === 'engine';
 
 /** `windc serve` as `startServer` builds it; with BENCH_FEATURES=engine, the management endpoint alone. */
 async function windcServer(dir: string) {
+  const databaseUrl = process.env.BENCH_RUN_DATABASE_URL || undefined;
   const config = resolveServerConfig(
-    ['--listen', '127.0.0.1:0', '--public-url', 'https://localhost:8443', '--data-dir', dir, '--log-level', 'warn'],
+    [
+      ...[
+        '--listen',
+        '127.0.0.1:0',
+        '--public-url',
+        'https://localhost:8443',
+        '--data-dir',
+        dir,
+        '--log-level',
+        'warn',
+      ],
+      ...(databaseUrl ? ['--database-url', databaseUrl] : []),
+    ],
     {},
   );
   if (!ENGINE_ONLY) return startServer(config, { logger: false });
-  const store = await openStore({ dataDir: dir, env: {} });
+  const store = await openStore({ dataDir: dir, databaseUrl, env: {} });
   const { ca } = await loadOrCreateCa({ dataDir: dir });
   const tls = await loadServerTls({ dataDir: dir, publicUrl: config.publicUrl, ca });
   const app = buildApp({ tls, clientCaPems: [ca.certPem], maxBodyBytes: config.maxBodyBytes, logger: false });
@@ -423,6 +439,7 @@ function pin(pid: number, cpu: number): boolean {
 
 async function drive(): Promise<void> {
   const self = fileURLToPath(import.meta.url);
+  const database = process.env.BENCH_DATABASE_URL ? await createDatabase(process.env.BENCH_DATABASE_URL) : undefined;
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -435,7 +452,7 @@ async function drive(): Promise<void> {
     ],
     {
       stdio: ['pipe', 'pipe', 'inherit'],
-      env: { ...process.env, BENCH_DEVICES: String(DEVICES) },
+      env: { ...process.env, BENCH_DEVICES: String(DEVICES), BENCH_RUN_DATABASE_URL: database?.url ?? '' },
     },
   );
   const pinned = cpus().length >= 2 && pin(child.pid!, 0) && pin(process.pid, 1);
@@ -459,6 +476,7 @@ async function drive(): Promise<void> {
     `windc session benchmark: node ${process.version}, ${cpus().length} CPUs, server ${pinned ? 'pinned to CPU 0, load on CPU 1' : 'NOT pinned (taskset unavailable)'}, ` +
       `${DEVICES} keep-alive mTLS connections (one device certificate each), ${DOCS}-document WinDC alert, ` +
       `${ENGINE_ONLY ? 'session engine alone' : 'every feature on, the fleet settled'}, ` +
+      `${database ? `PostgreSQL (${database.name})` : 'SQLite'}, ` +
       `${ROUNDS} alternating rounds of ${ROUND_MS} ms` +
       (BARE_WORK_NS > 0 ? `, the bare route burning ${BARE_WORK_NS / 1000} µs of CPU per request` : ''),
   );
@@ -466,12 +484,18 @@ async function drive(): Promise<void> {
   await round(bare, bareRequests, 500, checkBare, cpu);
   const w: Round[] = [];
   const b: Round[] = [];
+  let pgMs = 0;
   for (let r = 0; r < ROUNDS; r++) {
+    const pg0 = database ? postgresCpuMs() : 0;
     w.push(await round(windc, windcRequests, ROUND_MS, checkWindc, cpu));
+    if (database) pgMs += postgresCpuMs() - pg0;
     b.push(await round(bare, bareRequests, ROUND_MS, checkBare, cpu));
   }
   for (const c of [...windc, ...bare]) c.close();
+  const exited = new Promise((resolve) => child.once('exit', resolve));
   child.stdin!.end();
+  await exited;
+  await database?.drop();
 
   // Other work on a shared machine only ever slows a round down, so the best round of each contender is its
   // least disturbed one: rates and CPU come from it, as in bench:codec, with the medians beside them. The paired
@@ -499,6 +523,12 @@ async function drive(): Promise<void> {
     );
   show('windc check-in sessions', 'sessions/s', sw);
   show('bare fastify mTLS route', 'requests/s', sb);
+  if (database) {
+    const sessions = w.reduce((n, r) => n + r.latencies.length, 0);
+    console.log(
+      `  PostgreSQL CPU ${Math.round((pgMs * 1000) / sessions)} µs per windc session (all its processes, every round)`,
+    );
+  }
   console.log(
     `  ratio ${ratio.toFixed(2)} of best rounds (CPU ${(sb.cpu / sw.cpu).toFixed(2)}; paired rounds ${paired.map((x) => x.toFixed(2)).join(' ')})   ` +
       `goals: ≥ 5,000 sessions/s ${sw.rate >= 5000 ? 'met' : 'NOT met'}, ≥ 0.35 of bare ${BARE_WORK_NS > 0 ? 'not judged (control run)' : ratio >= 0.35 ? 'met' : 'NOT met'}   ` +
