@@ -36,6 +36,17 @@ const toSession = (r: Selectable<DmSessionsTable>): SessionState => ({
 export class SqlSessions implements SessionStore {
   constructor(private readonly ctx: Ctx) {}
 
+  /** The whole session row, written by `arrive` and by `saveArrival` alike; parameters in column order, id last. */
+  #rowUpdate(): string {
+    return prebuilt(
+      this.ctx.backend,
+      'sessions:row',
+      (p) =>
+        `update dm_sessions set seq = ${p()}, session_id = ${p()}, last_msg_id = ${p()}, authenticated = ${p()},
+         data = ${p()}, started_at = ${p()}, updated_at = ${p()} where enrollment_id = ${p()}`,
+    );
+  }
+
   /** Prebuilt: this runs for every management message (see prebuilt.ts). */
   async #lockRow(db: Kysely<Schema>, enrollmentId: number): Promise<Selectable<DmSessionsTable> | undefined> {
     const text = prebuilt(
@@ -96,14 +107,7 @@ export class SqlSessions implements SessionStore {
           }
         : { ...row, last_msg_id: input.msgId, updated_at: now };
       if (input.defer) return { session: toSession(next), isNew, replay: false };
-      const update = prebuilt(
-        this.ctx.backend,
-        'sessions:arrive',
-        (p) =>
-          `update dm_sessions set seq = ${p()}, session_id = ${p()}, last_msg_id = ${p()}, authenticated = ${p()},
-           data = ${p()}, started_at = ${p()}, updated_at = ${p()} where enrollment_id = ${p()}`,
-      );
-      await run(db, update, [
+      await run(db, this.#rowUpdate(), [
         next.seq,
         next.session_id,
         next.last_msg_id,
@@ -169,14 +173,7 @@ export class SqlSessions implements SessionStore {
 
   /** Prebuilt: the one session-row write of most management messages (see `MessageArrival.defer`). */
   async saveArrival(session: SessionState, data: unknown): Promise<void> {
-    const text = prebuilt(
-      this.ctx.backend,
-      'sessions:arrival',
-      (p) =>
-        `update dm_sessions set seq = ${p()}, session_id = ${p()}, last_msg_id = ${p()}, authenticated = ${p()},
-         data = ${p()}, started_at = ${p()}, updated_at = ${p()} where enrollment_id = ${p()}`,
-    );
-    await run(this.ctx.db, text, [
+    await run(this.ctx.db, this.#rowUpdate(), [
       session.seq,
       session.sessionId,
       session.lastMsgId,
